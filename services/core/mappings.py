@@ -1,0 +1,66 @@
+"""Event source mappings: which stream feeds which Lambda handler, with AWS's knobs.
+
+Terraform creates the real mappings from the same defaults; the local runner reads these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.core.settings import STARTING_POSITIONS, Settings
+from services.core.errors import SettingsError
+
+
+@dataclass(frozen=True)
+class EventSourceMapping:
+    function_name: str
+    handler: str  # dotted path "package.module.function"
+    stream_name: str
+    batch_size: int = 100
+    maximum_batching_window_seconds: float = 0.0
+    starting_position: str = "TRIM_HORIZON"
+    starting_position_timestamp: datetime | None = None
+    report_batch_item_failures: bool = True
+    bisect_batch_on_function_error: bool = False
+    maximum_retry_attempts: int = -1
+    maximum_record_age_seconds: int = -1
+    on_failure_queue: str | None = None
+    function_timeout_seconds: float = 60.0
+    enabled: bool = True
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.batch_size <= 10_000:
+            raise SettingsError(f"{self.function_name}: batch_size must be 1..10000")
+        if self.starting_position not in STARTING_POSITIONS:
+            raise SettingsError(
+                f"{self.function_name}: starting_position must be one of {STARTING_POSITIONS}"
+            )
+        if self.starting_position == "AT_TIMESTAMP" and self.starting_position_timestamp is None:
+            raise SettingsError(f"{self.function_name}: AT_TIMESTAMP needs starting_position_timestamp")
+        if not -1 <= self.maximum_retry_attempts <= 10_000:
+            raise SettingsError(f"{self.function_name}: maximum_retry_attempts must be -1..10000")
+        age = self.maximum_record_age_seconds
+        if age != -1 and not 60 <= age <= 604_800:
+            raise SettingsError(f"{self.function_name}: maximum_record_age_seconds must be -1 or 60..604800")
+
+
+def ingest_mapping(settings: Settings) -> EventSourceMapping:
+    return EventSourceMapping(
+        function_name="wattcast-ingest",
+        handler="services.ingest.handler.lambda_handler",
+        stream_name=settings.readings_stream,
+        batch_size=settings.ingest_batch_size,
+        maximum_batching_window_seconds=settings.ingest_batching_window_seconds,
+        starting_position=settings.starting_position,
+        report_batch_item_failures=True,
+        bisect_batch_on_function_error=True,
+        maximum_retry_attempts=settings.ingest_maximum_retry_attempts,
+        maximum_record_age_seconds=settings.ingest_maximum_record_age_seconds,
+        on_failure_queue=settings.stream_failures_queue,
+        function_timeout_seconds=settings.ingest_function_timeout_seconds,
+    )
+
+
+def default_mappings(settings: Settings) -> list[EventSourceMapping]:
+    return [ingest_mapping(settings)]

@@ -1,0 +1,132 @@
+"""One frozen settings object built from the environment: explicit argument > env var > default.
+
+Every field `x` is read from the environment variable `WATTCAST_X` (upper case). The AWS region comes
+from `AWS_REGION` / `AWS_DEFAULT_REGION` as boto3 reads it. Resource names default to the values the
+Terraform variables use, so a service deployed by Terraform and one run locally agree.
+Endpoints are never settings: boto3 reads `AWS_ENDPOINT_URL` and `AWS_ENDPOINT_URL_<SERVICE>`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from services.core.errors import SettingsError
+
+ENV_PREFIX = "WATTCAST_"
+STARTING_POSITIONS = ("TRIM_HORIZON", "LATEST", "AT_TIMESTAMP")
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Resource names (the Terraform variables have the same defaults).
+    readings_stream: str = "wattcast-readings"
+    hourly_stream: str = "wattcast-hourly"
+    data_bucket: str = "wattcast-data"
+    raw_prefix: str = "raw/"
+    dead_letter_prefix: str = "dead-letter/"
+    models_prefix: str = "models/"
+    hourly_table: str = "wattcast-hourly"
+    households_table: str = "wattcast-households"
+    forecasts_table: str = "wattcast-forecasts"
+    dead_letter_queue: str = "wattcast-dead-letter"
+    stream_failures_queue: str = "wattcast-stream-failures"
+    region: str | None = None
+
+    # AWS client behaviour.
+    aws_max_attempts: int = 5
+    aws_connect_timeout_seconds: float = 5.0
+    aws_read_timeout_seconds: float = 30.0
+
+    # Ingest.
+    max_record_bytes: int = 262_144
+    max_readings_per_record: int = 1_440
+    dead_letter_inline_bytes: int = 200_000
+
+    # Event source mappings (local runner; Terraform uses the same defaults).
+    ingest_batch_size: int = 500
+    ingest_batching_window_seconds: float = 1.0
+    ingest_maximum_retry_attempts: int = 10
+    ingest_maximum_record_age_seconds: int = 86_400
+    ingest_function_timeout_seconds: int = 60
+    starting_position: str = "TRIM_HORIZON"
+    esm_poll_interval_seconds: float = 0.2
+    esm_idle_backoff_max_seconds: float = 1.0
+
+    # Local tooling.
+    stack_dir: Path = Path(".wattcast")
+
+    def __post_init__(self) -> None:
+        for name in ("aws_max_attempts", "max_record_bytes", "max_readings_per_record", "ingest_batch_size"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not 1 <= self.ingest_batch_size <= 10_000:
+            raise SettingsError(f"ingest_batch_size must be 1..10000, got {self.ingest_batch_size}")
+        if not 0 <= self.ingest_batching_window_seconds <= 300:
+            raise SettingsError("ingest_batching_window_seconds must be 0..300")
+        if not -1 <= self.ingest_maximum_retry_attempts <= 10_000:
+            raise SettingsError("ingest_maximum_retry_attempts must be -1..10000")
+        age = self.ingest_maximum_record_age_seconds
+        if age != -1 and not 60 <= age <= 604_800:
+            raise SettingsError("ingest_maximum_record_age_seconds must be -1 or 60..604800")
+        if self.starting_position not in STARTING_POSITIONS:
+            raise SettingsError(f"starting_position must be one of {STARTING_POSITIONS}")
+        for name in ("esm_poll_interval_seconds", "esm_idle_backoff_max_seconds"):
+            if getattr(self, name) <= 0:
+                raise SettingsError(f"{name} must be > 0")
+        for name in ("raw_prefix", "dead_letter_prefix", "models_prefix"):
+            if not getattr(self, name).endswith("/"):
+                raise SettingsError(f"{name} must end with '/'")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings: keyword overrides win over `WATTCAST_*` variables, which win over defaults."""
+        env = os.environ if env is None else env
+        hints = get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for field in fields(cls):
+            if field.name in overrides:
+                values[field.name] = overrides.pop(field.name)
+                continue
+            raw = env.get(ENV_PREFIX + field.name.upper())
+            if field.name == "region" and raw is None:
+                raw = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
+            if raw is not None and raw != "":
+                values[field.name] = _convert(field.name, raw, hints[field.name])
+        if overrides:
+            raise SettingsError(f"unknown settings: {', '.join(sorted(overrides))}")
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    @staticmethod
+    def env_names() -> dict[str, str]:
+        """Field name -> the environment variable that sets it (for docs and Terraform checks)."""
+        return {f.name: ENV_PREFIX + f.name.upper() for f in fields(Settings)}
+
+
+def _convert(name: str, raw: str, type_: Any) -> Any:
+    try:
+        if type_ is int:
+            return int(raw)
+        if type_ is float:
+            return float(raw)
+        if type_ is Path:
+            return Path(raw)
+        if type_ is bool:
+            return raw.strip().lower() in ("1", "true", "yes", "on")
+    except ValueError as exc:
+        raise SettingsError(f"{ENV_PREFIX}{name.upper()}={raw!r} is not a valid {type_.__name__}") from exc
+    return raw
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, built once from the environment on first use."""
+    return Settings.from_env()

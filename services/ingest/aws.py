@@ -1,0 +1,235 @@
+"""The AWS side of ingest: S3 archive, DynamoDB aggregates and household state, the hourly stream
+and the SQS dead-letter queue. One call per batch or per household-hour, never per reading."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from services.core.clients import AwsClients
+from services.core.errors import PublishError
+from services.core.hourly import COUNT_PREFIX, MINUTES_ATTRIBUTE, SUM_PREFIX, HourAggregate
+from services.core.publisher import KinesisPublisher
+from services.core.reading import MEASURES, format_ts, parse_ts
+from services.core.settings import Settings
+from services.ingest.errors import DependencyError
+from services.ingest.ports import DeadLetter, HourClosed
+from services.ingest.records import UserRecord
+
+AWS_ERRORS = (ClientError, BotoCoreError)
+MAX_CONDITION_RETRIES = 5
+SQS_BATCH_ENTRIES = 10
+SQS_BATCH_BYTES = 250_000
+
+
+class S3Archive:
+    def __init__(self, clients: AwsClients, settings: Settings) -> None:
+        self._s3 = clients.s3
+        self._bucket = settings.data_bucket
+
+    def put_batch(self, key: str, lines: Sequence[Mapping[str, Any]]) -> None:
+        body = "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in lines).encode()
+        try:
+            self._s3.put_object(
+                Bucket=self._bucket,
+                Key=key,
+                Body=gzip.compress(body, mtime=0),  # mtime=0: a retried batch writes identical bytes
+                ContentType="application/x-ndjson",
+                ContentEncoding="gzip",
+            )
+        except AWS_ERRORS as exc:
+            raise DependencyError(f"archiving s3://{self._bucket}/{key} failed: {exc}") from exc
+
+
+class DynamoAggregates:
+    """Hourly sums and counts with a per-minute exactly-once effect.
+
+    The update adds the minutes to a number set and is conditional on none of them being there yet;
+    when some are (a redelivery), it learns which from the old item and adds only the rest.
+    """
+
+    def __init__(self, clients: AwsClients, settings: Settings) -> None:
+        self._dynamodb = clients.dynamodb
+        self._table = settings.hourly_table
+
+    def add(self, group: HourAggregate) -> int:
+        for _ in range(MAX_CONDITION_RETRIES):
+            if not group.readings:
+                return 0
+            try:
+                self._dynamodb.update_item(**self._update_request(group))
+                return len(group.readings)
+            except self._dynamodb.exceptions.ConditionalCheckFailedException as exc:
+                stored = exc.response.get("Item", {}).get(MINUTES_ATTRIBUTE, {}).get("NS", [])  # type: ignore[attr-defined]
+                group = group.without_minutes(int(m) for m in stored)
+            except AWS_ERRORS as exc:
+                raise DependencyError(
+                    f"updating {group.household_id} {group.hour_key} failed: {exc}"
+                ) from exc
+        raise DependencyError(f"{group.household_id} {group.hour_key}: concurrent updates kept conflicting")
+
+    def _update_request(self, group: HourAggregate) -> dict[str, Any]:
+        names = {"#minutes": MINUTES_ATTRIBUTE}
+        values: dict[str, Any] = {":minutes": {"NS": [str(m) for m in group.minutes]}}
+        additions = ["#minutes :minutes"]
+        sums, counts = group.sums(), group.counts()
+        for i, measure in enumerate(MEASURES):
+            names[f"#s{i}"], names[f"#c{i}"] = SUM_PREFIX + measure, COUNT_PREFIX + measure
+            values[f":s{i}"] = {"N": str(sums[measure])}
+            values[f":c{i}"] = {"N": str(counts[measure])}
+            additions += [f"#s{i} :s{i}", f"#c{i} :c{i}"]
+        conditions = []
+        for j, minute in enumerate(group.minutes):
+            values[f":m{j}"] = {"N": str(minute)}
+            conditions.append(f"NOT contains(#minutes, :m{j})")
+        return {
+            "TableName": self._table,
+            "Key": {"household_id": {"S": group.household_id}, "hour": {"S": group.hour_key}},
+            "UpdateExpression": "ADD " + ", ".join(additions),
+            "ConditionExpression": " AND ".join(conditions),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+
+
+class DynamoHouseholdStates:
+    def __init__(self, clients: AwsClients, settings: Settings) -> None:
+        self._dynamodb = clients.dynamodb
+        self._table = settings.households_table
+
+    def open_hours(self, household_ids: Iterable[str]) -> dict[str, datetime]:
+        ids = sorted(set(household_ids))
+        found: dict[str, datetime] = {}
+        for start in range(0, len(ids), 100):  # BatchGetItem takes 100 keys
+            keys: list[Any] = [{"household_id": {"S": h}} for h in ids[start : start + 100]]
+            request: Any = {self._table: {"Keys": keys, "ProjectionExpression": "household_id, open_hour"}}
+            try:
+                while request:
+                    response = self._dynamodb.batch_get_item(RequestItems=request)
+                    for item in response["Responses"].get(self._table, []):
+                        if "open_hour" in item:
+                            hour = parse_ts(item["open_hour"]["S"])
+                            if isinstance(hour, datetime):
+                                found[item["household_id"]["S"]] = hour
+                    request = response.get("UnprocessedKeys") or None
+            except AWS_ERRORS as exc:
+                raise DependencyError(f"reading household states failed: {exc}") from exc
+        return found
+
+    def advance(self, household_id: str, hour: datetime) -> bool:
+        try:
+            self._dynamodb.update_item(
+                TableName=self._table,
+                Key={"household_id": {"S": household_id}},
+                UpdateExpression="SET open_hour = :hour",
+                ConditionExpression="attribute_not_exists(open_hour) OR open_hour < :hour",
+                ExpressionAttributeValues={":hour": {"S": format_ts(hour)}},
+            )
+            return True
+        except self._dynamodb.exceptions.ConditionalCheckFailedException:
+            return False
+        except AWS_ERRORS as exc:
+            raise DependencyError(f"advancing {household_id} to {format_ts(hour)} failed: {exc}") from exc
+
+
+class KinesisHourlyEvents:
+    def __init__(self, clients: AwsClients, settings: Settings) -> None:
+        self._publisher = KinesisPublisher(clients.kinesis, settings.hourly_stream, max_attempts=4)
+
+    def publish(self, events: Sequence[HourClosed]) -> list[HourClosed]:
+        by_payload = {}
+        items = []
+        for event in events:
+            body = {"type": "hour_closed", "household_id": event.household_id, "hour": format_ts(event.hour)}
+            data = json.dumps(body, separators=(",", ":")).encode()
+            by_payload[data] = event
+            items.append((event.household_id, data))
+        try:
+            stats = self._publisher.publish(items)
+        except (*AWS_ERRORS, PublishError):
+            return list(events)
+        return [by_payload[entry.data] for entry in stats.failed]
+
+
+class SqsDeadLetters:
+    def __init__(self, clients: AwsClients, settings: Settings) -> None:
+        self._clients = clients
+        self._settings = settings
+        self._queue_url: str | None = None
+
+    def send(self, letters: Sequence[DeadLetter]) -> list[DeadLetter]:
+        failed: list[DeadLetter] = []
+        ready: list[tuple[DeadLetter, str]] = []
+        for letter in letters:
+            try:
+                ready.append((letter, self._message(letter)))
+            except DependencyError:
+                failed.append(letter)
+        for chunk in self._chunks(ready):
+            failed += self._send_chunk(chunk)
+        return failed
+
+    def _send_chunk(self, chunk: list[tuple[DeadLetter, str]]) -> list[DeadLetter]:
+        entries: list[Any] = [{"Id": str(i), "MessageBody": body} for i, (_, body) in enumerate(chunk)]
+        try:
+            response = self._clients.sqs.send_message_batch(QueueUrl=self._url(), Entries=entries)
+        except AWS_ERRORS:
+            return [letter for letter, _ in chunk]
+        return [chunk[int(item["Id"])][0] for item in response.get("Failed", [])]
+
+    def _url(self) -> str:
+        if self._queue_url is None:
+            name = self._settings.dead_letter_queue
+            self._queue_url = self._clients.sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        return self._queue_url
+
+    def _message(self, letter: DeadLetter) -> str:
+        record, rejection = letter.record, letter.rejection
+        message: dict[str, Any] = {
+            "type": "rejected_reading",
+            "reason": rejection.reason.value,
+            "detail": rejection.detail,
+            "household_id": rejection.household_id,
+            "index_in_record": rejection.index,
+            "record_id": record.record_id,
+            "shard_id": record.shard_id,
+            "sequence_number": record.sequence_number,
+            "sub_sequence_number": record.sub_sequence_number,
+            "partition_key": record.partition_key,
+            "approximate_arrival": record.approximate_arrival,
+            "event_source_arn": record.event_source_arn,
+        }
+        encoded = base64.b64encode(record.data).decode("ascii")
+        if len(encoded) <= self._settings.dead_letter_inline_bytes:
+            message["data_base64"] = encoded
+        else:
+            message["data_s3_uri"] = self._park_large_record(record)
+        return json.dumps(message, separators=(",", ":"))
+
+    def _park_large_record(self, record: UserRecord) -> str:
+        key = f"{self._settings.dead_letter_prefix}{record.record_id.replace(':', '/')}.bin"
+        try:
+            self._clients.s3.put_object(Bucket=self._settings.data_bucket, Key=key, Body=record.data)
+        except AWS_ERRORS as exc:
+            raise DependencyError(f"parking a large rejected record at {key} failed: {exc}") from exc
+        return f"s3://{self._settings.data_bucket}/{key}"
+
+    @staticmethod
+    def _chunks(items: list[tuple[DeadLetter, str]]) -> Iterable[list[tuple[DeadLetter, str]]]:
+        chunk: list[tuple[DeadLetter, str]] = []
+        size = 0
+        for letter, body in items:
+            if chunk and (len(chunk) == SQS_BATCH_ENTRIES or size + len(body) > SQS_BATCH_BYTES):
+                yield chunk
+                chunk, size = [], 0
+            chunk.append((letter, body))
+            size += len(body)
+        if chunk:
+            yield chunk

@@ -1,0 +1,13 @@
+from services.core.errors import WattcastError
+
+
+class IngestError(WattcastError):
+    """Base class of the ingest service's errors."""
+
+
+class DependencyError(IngestError):
+    """An AWS dependency (S3, DynamoDB, Kinesis, SQS) failed; the affected records are retried."""
+
+
+class RecordFailedError(IngestError):
+    """Raised per record at the handler boundary so the batch processor reports it as failed."""

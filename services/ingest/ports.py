@@ -1,0 +1,53 @@
+"""What the ingest pipeline needs from the outside world. The AWS implementations are in
+`services.ingest.aws`; tests and the benchmark swap in in-memory ones."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from services.core.hourly import HourAggregate
+from services.core.reading import Rejection
+from services.ingest.records import UserRecord
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    record: UserRecord
+    rejection: Rejection
+
+
+@dataclass(frozen=True)
+class HourClosed:
+    household_id: str
+    hour: datetime
+
+
+class RawArchive(Protocol):
+    def put_batch(self, key: str, lines: Sequence[Mapping[str, Any]]) -> None:
+        """Write one object holding every line; the same key and lines give the same object."""
+
+
+class AggregateStore(Protocol):
+    def add(self, group: HourAggregate) -> int:
+        """Add the group's minutes that are not stored yet; returns how many were new."""
+
+
+class HouseholdStates(Protocol):
+    def open_hours(self, household_ids: Iterable[str]) -> dict[str, datetime]:
+        """The latest open hour of each household that has one."""
+
+    def advance(self, household_id: str, hour: datetime) -> bool:
+        """Set the open hour to `hour` if it is later than the stored one; False if it was not."""
+
+
+class HourlyEvents(Protocol):
+    def publish(self, events: Sequence[HourClosed]) -> list[HourClosed]:
+        """Publish the events; returns those that could not be published."""
+
+
+class DeadLetterSink(Protocol):
+    def send(self, letters: Sequence[DeadLetter]) -> list[DeadLetter]:
+        """Send the letters; returns those that could not be sent."""

@@ -1,0 +1,57 @@
+"""Shared fixtures: a real AWS emulator (moto server) on 127.0.0.1 for functional tests."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from services.core.clients import AwsClients, reset_clients
+from services.core.settings import Settings
+
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+}
+
+
+@pytest.fixture(autouse=True)
+def _isolated_aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test ever reaches a real AWS account: fake credentials, no inherited endpoints."""
+    for name in list(os.environ):
+        if name.startswith(("AWS_ENDPOINT_URL", "WATTCAST_", "AWS_PROFILE")):
+            monkeypatch.delenv(name, raising=False)
+    for name, value in FAKE_CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    reset_clients()
+    yield
+    reset_clients()
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """One moto server for the session, on loopback; yields its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsClients]:
+    """Clients pointed at a freshly reset moto server through AWS_ENDPOINT_URL (as users do)."""
+    import urllib.request
+
+    urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
+    reset_clients()
+    yield AwsClients(Settings.from_env())
