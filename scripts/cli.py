@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from services.core.errors import WattcastError
 
-SUBCOMMAND_MODULES = ("scripts.stack", "scripts.replay", "scripts.data")
+SUBCOMMAND_MODULES = ("scripts.stack", "scripts.replay", "scripts.data", "scripts.demo", "scripts.bench")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -168,7 +168,7 @@ def closed_hours(
     stored open hour were closed already (late readings do not close anything twice).
     """
     stored, failed = set(stored_hours), set(failed_hours)
-    if not stored and not failed:
+    if not stored:
         return [], None
     new_open = min(failed) if failed else max(stored)
     if open_hour is not None and new_open <= open_hour:
@@ -184,42 +184,49 @@ def _close_hours(
     ports: IngestPorts,
     outcome: BatchOutcome,
 ) -> None:
+    """Plan every household's closings, publish all events in one call, then advance the states.
+
+    Events go before the state: a crash in between re-sends events (at least once) but never loses
+    one, and a redelivered batch finds the state advanced and sends nothing.
+    """
     stored: dict[str, list[datetime]] = defaultdict(list)
     failed: dict[str, list[datetime]] = defaultdict(list)
     for household_id, hour in groups:
         (failed if (household_id, hour) in failed_hours else stored)[household_id].append(hour)
+    households = set(stored) | set(failed)
     try:
-        open_hours = ports.households.open_hours(set(stored) | set(failed))
+        open_hours = ports.households.open_hours(households)
     except DependencyError as exc:
         logger.warning("household states unreadable, closing hours is retried: %s", exc)
-        for group in groups.values():
-            outcome.failed_sequence_numbers |= _records_of(group, sources)
+        _fail_households(households, groups, sources, outcome)
         return
-    for household_id in sorted(set(stored) | set(failed)):
-        closing, new_open = closed_hours(
-            open_hours.get(household_id), stored[household_id], failed[household_id]
-        )
+    plans = {h: closed_hours(open_hours.get(h), stored[h], failed[h]) for h in sorted(households)}
+    events = [HourClosed(h, hour) for h, (closing, _) in plans.items() for hour in closing]
+    unpublished = {event.household_id for event in ports.hourly_events.publish(events)} if events else set()
+    for household_id, (closing, new_open) in plans.items():
         if new_open is None:
             continue
-        if not _publish_and_advance(household_id, closing, new_open, ports, outcome):
-            for (h, _), group in groups.items():
-                if h == household_id:
-                    outcome.failed_sequence_numbers |= _records_of(group, sources)
+        if household_id not in unpublished and _advance(household_id, new_open, ports):
+            outcome.hours_closed += len(closing)
+        else:
+            _fail_households({household_id}, groups, sources, outcome)
 
 
-def _publish_and_advance(
-    household_id: str, closing: list[datetime], new_open: datetime, ports: IngestPorts, outcome: BatchOutcome
-) -> bool:
-    """Events first, then the state: a crash in between re-sends events (at least once) but never
-    loses one. A redelivered batch finds the state advanced and sends nothing."""
-    events = [HourClosed(household_id, hour) for hour in closing]
-    if events and ports.hourly_events.publish(events):
-        logger.warning("hour-closed events for %s not published; retried", household_id)
-        return False
+def _advance(household_id: str, new_open: datetime, ports: IngestPorts) -> bool:
     try:
         ports.households.advance(household_id, new_open)
     except DependencyError as exc:
         logger.warning("state of %s not advanced; retried: %s", household_id, exc)
         return False
-    outcome.hours_closed += len(events)
     return True
+
+
+def _fail_households(
+    households: set[str],
+    groups: Mapping[tuple[str, datetime], HourAggregate],
+    sources: Mapping[int, UserRecord],
+    outcome: BatchOutcome,
+) -> None:
+    for (household_id, _), group in groups.items():
+        if household_id in households:
+            outcome.failed_sequence_numbers |= _records_of(group, sources)

@@ -1,0 +1,45 @@
+# Wattcast: `make demo` runs the embedded system, `make test` runs the default tests.
+# Both install what is missing first (a .venv next to this file), so each is one command on a fresh clone.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	  command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test test-all lint bench clean help
+
+help:
+	@echo "make demo | test | test-all | lint | bench | setup | clean"
+
+setup: $(STAMP)
+
+# Re-installs only when the dependency list changes; the project itself is an editable install.
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python >= 3.11 is required" >&2; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: setup
+	$(BIN)/wattcast demo
+
+test: setup
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-all: setup
+	$(BIN)/pytest -m "" $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/wattcast bench ingest
+
+clean:
+	rm -rf $(VENV) .wattcast out .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,88 @@
+"""In-memory ingest ports: the same contracts as the AWS ones, for unit tests and the benchmark
+that measures the handler with AWS calls stubbed out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from services.core.hourly import HourAggregate
+from services.ingest.errors import DependencyError
+from services.ingest.ports import DeadLetter, HourClosed
+from services.ingest.pipeline import IngestPorts
+
+
+@dataclass
+class MemoryArchive:
+    objects: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    fail: bool = False
+
+    def put_batch(self, key: str, lines: Sequence[Mapping[str, Any]]) -> None:
+        if self.fail:
+            raise DependencyError("archive unavailable")
+        self.objects[key] = [dict(line) for line in lines]
+
+
+@dataclass
+class MemoryAggregates:
+    groups: dict[tuple[str, datetime], HourAggregate] = field(default_factory=dict)
+    failing_households: set[str] = field(default_factory=set)
+
+    def add(self, group: HourAggregate) -> int:
+        if group.household_id in self.failing_households:
+            raise DependencyError(f"aggregates for {group.household_id} unavailable")
+        stored = self.groups.setdefault((group.household_id, group.hour), HourAggregate(group.household_id, group.hour))
+        return sum(stored.add(reading) for reading in group.readings.values())
+
+
+@dataclass
+class MemoryHouseholdStates:
+    open_hour: dict[str, datetime] = field(default_factory=dict)
+
+    def open_hours(self, household_ids: Iterable[str]) -> dict[str, datetime]:
+        return {h: self.open_hour[h] for h in household_ids if h in self.open_hour}
+
+    def advance(self, household_id: str, hour: datetime) -> bool:
+        current = self.open_hour.get(household_id)
+        if current is not None and current >= hour:
+            return False
+        self.open_hour[household_id] = hour
+        return True
+
+
+@dataclass
+class MemoryHourlyEvents:
+    events: list[HourClosed] = field(default_factory=list)
+    fail: bool = False
+
+    def publish(self, events: Sequence[HourClosed]) -> list[HourClosed]:
+        if self.fail:
+            return list(events)
+        self.events.extend(events)
+        return []
+
+
+@dataclass
+class MemoryDeadLetters:
+    letters: list[DeadLetter] = field(default_factory=list)
+    fail: bool = False
+
+    def send(self, letters: Sequence[DeadLetter]) -> list[DeadLetter]:
+        if self.fail:
+            return list(letters)
+        self.letters.extend(letters)
+        return []
+
+
+@dataclass
+class MemoryPorts:
+    archive: MemoryArchive = field(default_factory=MemoryArchive)
+    aggregates: MemoryAggregates = field(default_factory=MemoryAggregates)
+    households: MemoryHouseholdStates = field(default_factory=MemoryHouseholdStates)
+    hourly_events: MemoryHourlyEvents = field(default_factory=MemoryHourlyEvents)
+    dead_letters: MemoryDeadLetters = field(default_factory=MemoryDeadLetters)
+
+    def ports(self) -> IngestPorts:
+        return IngestPorts(self.archive, self.aggregates, self.households, self.hourly_events, self.dead_letters)
