@@ -11,10 +11,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import time
 from collections import Counter
+from dataclasses import asdict, dataclass
 from typing import Any
 
+from scripts.faults import malformed_record
+from scripts.replay import ReplayOptions, replay
+from scripts.stack import EmbeddedStack
 from services.core.clients import get_clients
 from services.core.lambda_events import LocalLambdaContext, kinesis_event_from_payloads
 from services.core.settings import Settings
@@ -22,8 +27,6 @@ from services.core.simulate import simulate_households
 from services.core.uci import default_data_path, load_uci, minute_readings
 from services.ingest.memory import MemoryPorts
 from services.ingest.pipeline import ingest_batch
-from scripts.replay import ReplayOptions, replay
-from scripts.stack import EmbeddedStack
 
 SERVICES = ("kinesis", "s3", "dynamodb", "sqs")
 
@@ -35,25 +38,48 @@ def register(subparsers: Any) -> None:
     ingest.add_argument("--households", type=int, default=20)
     ingest.add_argument("--hours", type=int, default=12)
     ingest.add_argument("--batch-size", type=int, default=500)
+    ingest.add_argument(
+        "--bad-share", type=float, default=0.02, help="share of malformed records (default 2%%)"
+    )
     ingest.add_argument("--json", action="store_true", help="print the figures as JSON")
     ingest.set_defaults(func=run_ingest)
 
 
-def build_events(households: int, hours: int, batch_size: int) -> tuple[list[dict[str, Any]], int]:
-    """Kinesis events of minute-major readings, `batch_size` records each, as one shard delivers them."""
-    frame = load_uci(default_data_path(), start="2010-01-04", end=f"2010-01-{4 + (hours + 23) // 24:02d}")
-    frame = frame.iloc[: hours * 60]
+@dataclass
+class IngestFigures:
+    readings: int
+    malformed: int
+    batch_size: int
+    handler_readings_per_s_emulator: float
+    pipeline_readings_per_s_aws_stubbed: float
+    replay_records_per_s_emulator: float
+    calls_per_1000_by_service: dict[str, float]
+    calls_per_1000_by_operation: dict[str, float]
+
+
+def build_events(
+    households: int, hours: int, batch_size: int, bad_share: float
+) -> tuple[list[dict[str, Any]], int, int]:
+    """Kinesis events of minute-major readings (plus malformed records), as one shard delivers them."""
+    frame = load_uci(default_data_path(), start="2010-01-04", end="2010-02-01").iloc[: hours * 60]
     series = {hid: list(minute_readings(f, hid)) for hid, f in simulate_households(frame, households).items()}
-    readings = [series[hid][i] for i in range(len(frame)) for hid in series]
-    payloads = [json.dumps(r, separators=(",", ":")).encode() for r in readings]
-    keys = [r["household_id"] for r in readings]
+    rng = random.Random(0)
+    records: list[tuple[str, bytes]] = []
+    for minute in range(len(frame)):
+        for household_id, readings in series.items():
+            records.append((household_id, json.dumps(readings[minute], separators=(",", ":")).encode()))
+            if rng.random() < bad_share:
+                records.append((household_id, malformed_record(readings[minute], rng)[1]))
     events = [
         kinesis_event_from_payloads(
-            payloads[i : i + batch_size], partition_keys=keys[i : i + batch_size], first_sequence=10**20 + i
+            [data for _, data in records[i : i + batch_size]],
+            partition_keys=[key for key, _ in records[i : i + batch_size]],
+            first_sequence=10**20 + i,
         )
-        for i in range(0, len(payloads), batch_size)
+        for i in range(0, len(records), batch_size)
     ]
-    return events, len(readings)
+    readings_total = len(frame) * households
+    return events, readings_total, len(records) - readings_total
 
 
 def bench_stubbed(events: list[dict[str, Any]], readings: int) -> float:
@@ -81,41 +107,53 @@ def bench_emulator(events: list[dict[str, Any]], readings: int) -> tuple[float, 
     return readings / (time.perf_counter() - started), calls
 
 
-def run_ingest(args: argparse.Namespace) -> int:
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-    events, readings = build_events(args.households, args.hours, args.batch_size)
+def measure_ingest(args: argparse.Namespace) -> IngestFigures:
+    events, readings, malformed = build_events(args.households, args.hours, args.batch_size, args.bad_share)
     stubbed = bench_stubbed(events, readings)
     stack = EmbeddedStack()
     try:
         stack.start(mappings=False)
         emulator, calls = bench_emulator(events, readings)
-        sent = replay(ReplayOptions(households=args.households, days=args.hours / 24, progress=False), stack.clients)
+        sent = replay(
+            ReplayOptions(households=args.households, days=args.hours / 24, progress=False), stack.clients
+        )
     finally:
         stack.stop()
-    per_1000 = {name: round(count * 1000 / readings, 2) for name, count in sorted(calls.items())}
-    by_service = Counter[str]()
+    by_service: Counter[str] = Counter()
     for name, count in calls.items():
         by_service[name.split(".")[0]] += count
-    figures = {
-        "readings": readings,
-        "batch_size": args.batch_size,
-        "handler_readings_per_s_emulator": round(emulator),
-        "pipeline_readings_per_s_aws_stubbed": round(stubbed),
-        "aws_calls_per_1000_readings_by_service": {s: round(c * 1000 / readings, 2) for s, c in by_service.items()},
-        "aws_calls_per_1000_readings_by_operation": per_1000,
-        "replay_records_per_s_emulator": round(sent.records / sent.seconds),
-        "replay_put_records_calls": sent.put_calls,
-    }
+    return IngestFigures(
+        readings=readings,
+        malformed=malformed,
+        batch_size=args.batch_size,
+        handler_readings_per_s_emulator=round(emulator),
+        pipeline_readings_per_s_aws_stubbed=round(stubbed),
+        replay_records_per_s_emulator=round(sent.records / sent.seconds),
+        calls_per_1000_by_service={k: round(v * 1000 / readings, 2) for k, v in sorted(by_service.items())},
+        calls_per_1000_by_operation={k: round(v * 1000 / readings, 2) for k, v in sorted(calls.items())},
+    )
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    figures = measure_ingest(args)
     if args.json:
-        print(json.dumps(figures, indent=2))
+        print(json.dumps(asdict(figures), indent=2))
         return 0
-    print(f"ingest benchmark: {readings:,} readings of {args.households} households, batches of {args.batch_size}")
-    print(f"  handler against the emulator (moto):  {emulator:>10,.0f} readings/s")
-    print(f"  pipeline with AWS calls stubbed:      {stubbed:>10,.0f} readings/s")
-    print(f"  replay (publisher) into the emulator: {figures['replay_records_per_s_emulator']:>10,} records/s")
-    print("  AWS calls per 1,000 readings:")
-    for service, value in sorted(figures["aws_calls_per_1000_readings_by_service"].items()):  # type: ignore[attr-defined]
-        print(f"    {service:<9} {value:>7.2f}")
-    for name, value in per_1000.items():
-        print(f"      {name:<32} {value:>7.2f}")
+    print(
+        f"ingest benchmark: {figures.readings:,} readings + {figures.malformed:,} malformed records, "
+        f"{args.households} households, batches of {figures.batch_size}"
+    )
+    rows = [
+        ("handler against the emulator (moto)", figures.handler_readings_per_s_emulator, "readings/s"),
+        ("pipeline with AWS calls stubbed", figures.pipeline_readings_per_s_aws_stubbed, "readings/s"),
+        ("replay (publisher) into the emulator", figures.replay_records_per_s_emulator, "records/s"),
+    ]
+    for label, value, unit in rows:
+        print(f"  {label:<38} {value:>10,.0f} {unit}")
+    print("  AWS calls per 1,000 readings")
+    for service, value in figures.calls_per_1000_by_service.items():
+        print(f"    {service:<10} {value:>7.2f}")
+    for operation, value in figures.calls_per_1000_by_operation.items():
+        print(f"      {operation:<30} {value:>7.2f}")
     return 0

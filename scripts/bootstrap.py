@@ -6,6 +6,7 @@ creates the same resources with the same names.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -50,10 +51,8 @@ def bootstrap(clients: AwsClients, readings_shards: int = 2, timeout_seconds: fl
 
 
 def _create_stream(clients: AwsClients, stream: StreamSpec) -> None:
-    try:
+    with contextlib.suppress(clients.kinesis.exceptions.ResourceInUseException):  # exists already
         clients.kinesis.create_stream(StreamName=stream.name, ShardCount=stream.shards)
-    except clients.kinesis.exceptions.ResourceInUseException:
-        pass
 
 
 def wait_for_stream(clients: AwsClients, name: str, timeout_seconds: float) -> str:
@@ -76,14 +75,18 @@ def _create_table(clients: AwsClients, table: TableSpec) -> None:
         attributes.append({"AttributeName": table.range_key, "AttributeType": "S"})
     try:
         clients.dynamodb.create_table(
-            TableName=table.name, KeySchema=keys, AttributeDefinitions=attributes, BillingMode="PAY_PER_REQUEST"
+            TableName=table.name,
+            KeySchema=keys,
+            AttributeDefinitions=attributes,
+            BillingMode="PAY_PER_REQUEST",
         )
     except clients.dynamodb.exceptions.ResourceInUseException:
         return
     clients.dynamodb.get_waiter("table_exists").wait(TableName=table.name, WaiterConfig={"Delay": 1})
     if table.ttl_attribute:
         clients.dynamodb.update_time_to_live(
-            TableName=table.name, TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute}
+            TableName=table.name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
         )
 
 

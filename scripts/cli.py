@@ -21,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="wattcast",
-        description="Forecast household electricity use from smart-meter streams (Kinesis, Lambda, SageMaker).",
+        description="Forecast household electricity use from smart-meter streams on AWS.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

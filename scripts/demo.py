@@ -26,8 +26,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--households", type=int, default=5)
     parser.add_argument("--days", type=float, default=3.0)
     parser.add_argument("--data", type=Path, help="UCI file; default: the bundled slice of real data")
-    parser.add_argument("--bad-share", type=float, default=0.02, help="share of malformed records (default 2%%)")
-    parser.add_argument("--duplicate-share", type=float, default=0.01, help="share of duplicates (default 1%%)")
+    parser.add_argument(
+        "--bad-share", type=float, default=0.02, help="share of malformed records (default 2%%)"
+    )
+    parser.add_argument(
+        "--duplicate-share", type=float, default=0.01, help="share of duplicates (default 1%%)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.set_defaults(func=run)
 
@@ -40,8 +44,12 @@ def run(args: argparse.Namespace) -> int:
         endpoint = stack.start()
         print(f"embedded stack on {endpoint} (moto server, ingest mapping running in-process)")
         options = ReplayOptions(
-            households=args.households, days=args.days, data=args.data, seed=args.seed,
-            bad_share=args.bad_share, duplicate_share=args.duplicate_share,
+            households=args.households,
+            days=args.days,
+            data=args.data,
+            seed=args.seed,
+            bad_share=args.bad_share,
+            duplicate_share=args.duplicate_share,
         )
         sent = replay(options, stack.clients)
         print(format_summary(sent))
@@ -64,15 +72,23 @@ def print_household_summary(clients: AwsClients, sent: ReplaySummary) -> bool:
         hours[row.household_id] += 1
     quarantined = Counter(letter["partition_key"] for letter in dead_letters(clients))
     closed = Counter(event["household_id"] for event in hour_closed_events(clients))
-    print(f"\n{'household':<10} {'accepted':>9} {'expected':>9} {'quarantined':>12} {'injected':>9} "
-          f"{'hours':>6} {'closed':>7}")
+    print(
+        f"\n{'household':<10} {'accepted':>9} {'expected':>9} {'quarantined':>12} {'injected':>9} "
+        f"{'hours':>6} {'closed':>7}"
+    )
     ok = True
     for household in sorted(sent.readings_by_household):
         expected, injected = sent.readings_by_household[household], sent.malformed_by_household[household]
         good = accepted[household] == expected and quarantined[household] == injected
         ok &= good
-        print(f"{household:<10} {accepted[household]:>9,} {expected:>9,} {quarantined[household]:>12,} "
-              f"{injected:>9,} {hours[household]:>6,} {closed[household]:>7,}  {'ok' if good else 'MISMATCH'}")
-    print("\nevery good reading stored exactly once, every malformed record quarantined with its reason"
-          if ok else "\nMISMATCH between what was sent and what was stored", file=sys.stdout if ok else sys.stderr)
+        print(
+            f"{household:<10} {accepted[household]:>9,} {expected:>9,} {quarantined[household]:>12,} "
+            f"{injected:>9,} {hours[household]:>6,} {closed[household]:>7,}  {'ok' if good else 'MISMATCH'}"
+        )
+    print(
+        "\nevery good reading stored exactly once, every malformed record quarantined with its reason"
+        if ok
+        else "\nMISMATCH between what was sent and what was stored",
+        file=sys.stdout if ok else sys.stderr,
+    )
     return ok

@@ -17,12 +17,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from scripts.faults import malformed_record
 from services.core.clients import AwsClients, get_clients
 from services.core.errors import DataError
 from services.core.publisher import KinesisPublisher, PublishStats
 from services.core.simulate import simulate_households
 from services.core.uci import default_data_path, load_uci, minute_readings, utc_timestamp
-from scripts.faults import malformed_record
 
 FLUSH_RECORDS = 500
 AGGREGATE_FLUSH_FACTOR = 40  # aggregated records hold many readings: buffer more per call
@@ -102,7 +102,9 @@ def replay(options: ReplayOptions, clients: AwsClients | None = None) -> ReplayS
                 late.append((household_id, data))  # sent again one step later, as a meter retry would
                 summary.duplicates += 1
         progress.update(sum(len(r) for _, r in records))
-        if options.rate or len(pending) >= FLUSH_RECORDS * (AGGREGATE_FLUSH_FACTOR if options.aggregate else 1):
+        if options.rate or len(pending) >= FLUSH_RECORDS * (
+            AGGREGATE_FLUSH_FACTOR if options.aggregate else 1
+        ):
             summary.add(publisher.publish(pending))
             pending = []
         if options.rate:
@@ -189,13 +191,19 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--households", type=int, default=5, help="households to simulate (default 5)")
     parser.add_argument("--days", type=float, default=3.0, help="days of minutes to send (default 3)")
     parser.add_argument("--start", help="first minute, ISO date/time (default: first midnight in the data)")
-    parser.add_argument("--data", type=Path, help="UCI file (.txt, .zip, .txt.gz); default: the bundled slice")
+    parser.add_argument(
+        "--data", type=Path, help="UCI file (.txt, .zip, .txt.gz); default: the bundled slice"
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the simulated households and faults")
-    parser.add_argument("--rate", type=float, default=0.0, help="simulated minutes per second (0 = max speed)")
+    parser.add_argument(
+        "--rate", type=float, default=0.0, help="simulated minutes per second (0 = max speed)"
+    )
     parser.add_argument("--per-record", type=int, default=1, help="readings per record (a JSON array if > 1)")
     parser.add_argument("--aggregate", action="store_true", help="KPL-aggregate records per household")
     parser.add_argument("--bad-share", type=float, default=0.0, help="share of extra malformed records, 0..1")
-    parser.add_argument("--duplicate-share", type=float, default=0.0, help="share of records sent twice, 0..1")
+    parser.add_argument(
+        "--duplicate-share", type=float, default=0.0, help="share of records sent twice, 0..1"
+    )
     parser.add_argument("--stream", help="stream name (default: settings, WATTCAST_READINGS_STREAM)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -204,9 +212,18 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     options = ReplayOptions(
-        households=args.households, days=args.days, start=args.start, data=args.data, seed=args.seed,
-        rate=args.rate, readings_per_record=args.per_record, aggregate=args.aggregate, bad_share=args.bad_share,
-        duplicate_share=args.duplicate_share, stream=args.stream, progress=not args.no_progress,
+        households=args.households,
+        days=args.days,
+        start=args.start,
+        data=args.data,
+        seed=args.seed,
+        rate=args.rate,
+        readings_per_record=args.per_record,
+        aggregate=args.aggregate,
+        bad_share=args.bad_share,
+        duplicate_share=args.duplicate_share,
+        stream=args.stream,
+        progress=not args.no_progress,
     )
     summary = replay(options)
     print(json.dumps(asdict(summary), indent=2) if args.json else format_summary(summary))

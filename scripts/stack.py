@@ -22,14 +22,15 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from services.core.clients import AwsClients, reset_clients
-from services.core.errors import WattcastError
-from services.core.mappings import EventSourceMapping, default_mappings
-from services.core.settings import Settings
 from scripts.bootstrap import bootstrap
 from scripts.esm.checkpoints import JsonFileCheckpointStore
 from scripts.esm.invokers import InProcessInvoker
 from scripts.esm.runner import MappingRunner
+from scripts.esm.status import read_status, status_path
+from services.core.clients import AwsClients, reset_clients
+from services.core.errors import WattcastError
+from services.core.mappings import EventSourceMapping, default_mappings
+from services.core.settings import Settings
 
 logger = logging.getLogger(__name__)
 EMULATOR_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -43,8 +44,16 @@ class StackError(WattcastError):
 class EmbeddedStack:
     """Emulator + resources + mappings in this process. Used by `stack up`, the demo and tests."""
 
-    def __init__(self, settings: Settings | None = None, *, port: int = 0, readings_shards: int = 2) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        port: int = 0,
+        readings_shards: int = 2,
+        publish_status: bool = False,
+    ) -> None:
         self._settings = settings
+        self._publish_status = publish_status
         self._port = port
         self._readings_shards = readings_shards
         self._server: Any = None
@@ -85,7 +94,14 @@ class EmbeddedStack:
         store = JsonFileCheckpointStore.in_directory(settings.stack_dir) if self._server is None else None
         for mapping in mappings:
             runner = MappingRunner(
-                mapping, InProcessInvoker(mapping.handler), self.clients, settings, checkpoint_store=store
+                mapping,
+                InProcessInvoker(mapping.handler),
+                self.clients,
+                settings,
+                checkpoint_store=store,
+                status_file=status_path(settings.stack_dir, mapping.function_name)
+                if self._publish_status
+                else None,
             )
             runner.start()
             self.runners.append(runner)
@@ -95,7 +111,9 @@ class EmbeddedStack:
         deadline = time.monotonic() + timeout
         for _ in range(2):  # ingest feeds the hourly stream: check everything twice
             for runner in self.runners:
-                runner.run_until_idle(idle_seconds=idle_seconds, timeout=max(1.0, deadline - time.monotonic()))
+                runner.run_until_idle(
+                    idle_seconds=idle_seconds, timeout=max(1.0, deadline - time.monotonic())
+                )
 
     def status(self) -> list[dict[str, Any]]:
         return [runner.status() for runner in self.runners]
@@ -137,7 +155,11 @@ def _alive(pid: int) -> bool:
 
 
 def env_lines(state: dict[str, Any]) -> list[str]:
-    env = {"AWS_ENDPOINT_URL": state["endpoint"], "AWS_DEFAULT_REGION": state["region"], **EMULATOR_CREDENTIALS}
+    env = {
+        "AWS_ENDPOINT_URL": state["endpoint"],
+        "AWS_DEFAULT_REGION": state["region"],
+        **EMULATOR_CREDENTIALS,
+    }
     if state.get("external"):
         env = {"AWS_ENDPOINT_URL": state["endpoint"]}
     return [f"export {name}={value}" for name, value in env.items()]
@@ -162,29 +184,32 @@ def up(args: argparse.Namespace) -> int:
         state = read_state(settings)
         if state and state.get("ready"):
             print(f"stack up (pid {state['pid']}) on {state['endpoint']}; logs in {log}")
-            print("Use it from this shell with:\n  eval \"$(wattcast stack env)\"")
+            print('Use it from this shell with:\n  eval "$(wattcast stack env)"')
             return 0
         time.sleep(0.2)
     raise StackError(f"the stack did not become ready in {args.wait}s; see {log}")
 
 
 def _serve_foreground(settings: Settings, args: argparse.Namespace) -> int:
-    stack = EmbeddedStack(settings, port=args.port)
+    stack = EmbeddedStack(settings, port=args.port, publish_status=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     external = "AWS_ENDPOINT_URL" in os.environ
     endpoint = stack.start()
     state = {
-        "pid": os.getpid(), "endpoint": endpoint, "region": os.environ.get("AWS_DEFAULT_REGION", DEFAULT_REGION),
-        "external": external, "ready": True, "started_at": time.time(),
+        "pid": os.getpid(),
+        "endpoint": endpoint,
+        "region": os.environ.get("AWS_DEFAULT_REGION", DEFAULT_REGION),
+        "external": external,
+        "ready": True,
+        "started_at": time.time(),
     }
     settings.stack_dir.mkdir(parents=True, exist_ok=True)
     state_file(settings).write_text(json.dumps(state))
     print(f"stack ready on {endpoint}; Ctrl-C or `wattcast stack down` stops it", flush=True)
     try:
-        while not stop.is_set():
-            (settings.stack_dir / "esm-status.json").write_text(json.dumps(stack.status(), default=str))
-            stop.wait(2.0)
+        while not stop.wait(1.0):
+            pass
     except KeyboardInterrupt:
         pass
     finally:
@@ -216,8 +241,8 @@ def status(args: argparse.Namespace) -> int:
     if not state:
         print("no stack is running (start one with `wattcast stack up`)")
         return 1
-    mappings_file = settings.stack_dir / "esm-status.json"
-    mappings = json.loads(mappings_file.read_text()) if mappings_file.exists() else []
+    files = [status_path(settings.stack_dir, m.function_name) for m in default_mappings(settings)]
+    mappings = [status for status in map(read_status, files) if status is not None]
     report = {"stack": state, "emulator_reachable": _reachable(state["endpoint"]), "mappings": mappings}
     if args.json:
         print(json.dumps(report, indent=2, default=str))
@@ -229,20 +254,21 @@ def status(args: argparse.Namespace) -> int:
 
 
 def format_mapping_status(mapping: dict[str, Any]) -> str:
-    lines = [f"mapping {mapping.get('function_name')} <- {mapping.get('stream_name')}"]
-    for shard in mapping.get("shards", []):
-        error = shard.get("last_error") or "-"
+    lines = [f"mapping {mapping['function_name']} <- {mapping['stream_name']} ({mapping['state']})"]
+    for shard_id, shard in sorted(mapping.get("shards", {}).items()):
         lines.append(
-            f"  {shard.get('shard_id')}: iterator age {shard.get('iterator_age_ms', 0)} ms, "
-            f"records {shard.get('records_delivered', 0)}, batches ok {shard.get('batches_ok', 0)} "
-            f"failed {shard.get('batches_failed', 0)}, last error: {error}"
+            f"  {shard_id}: {shard['state']}, iterator age {shard['iterator_age_ms']} ms, "
+            f"records {shard['records_delivered']:,} (discarded {shard['records_discarded']:,}), "
+            f"batches ok {shard['batches_ok']:,} failed {shard['batches_failed']:,}"
         )
+        if shard.get("last_error"):
+            lines.append(f"    last error at {shard['last_error_at']}: {shard['last_error']}")
     return "\n".join(lines)
 
 
 def _reachable(endpoint: str) -> bool:
     try:
-        urllib.request.urlopen(endpoint, timeout=2)  # noqa: S310 - the endpoint is our own loopback emulator
+        urllib.request.urlopen(endpoint, timeout=2)
     except urllib.error.HTTPError:
         return True
     except OSError:
@@ -271,4 +297,6 @@ def register(subparsers: Any) -> None:
     show = commands.add_parser("status", help="resources and each mapping's iterator age and last error")
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=status)
-    commands.add_parser("env", help="print the environment variables that point at the stack").set_defaults(func=env)
+    commands.add_parser("env", help="print the environment variables that point at the stack").set_defaults(
+        func=env
+    )

@@ -11,7 +11,9 @@ from services.core.reading import MEASURES, format_ts
 START = datetime(2010, 1, 1, tzinfo=UTC)
 
 
-def reading_dict(household_id: str, minute_index: int, power: float | None = 1.0, start: datetime = START) -> dict[str, Any]:
+def reading_dict(
+    household_id: str, minute_index: int, power: float | None = 1.0, start: datetime = START
+) -> dict[str, Any]:
     values: dict[str, Any] = dict.fromkeys(MEASURES, None)
     if power is not None:
         values.update(

@@ -59,7 +59,9 @@ class MappingRunner:
         self.invoker = invoker
         self.clients = clients
         self.settings = settings
-        self.checkpoint_store = checkpoint_store or InMemoryCheckpointStore()
+        self.checkpoint_store = (
+            checkpoint_store if checkpoint_store is not None else InMemoryCheckpointStore()
+        )
         self.tuning = tuning or RunnerTuning()
         self.clock = clock
         self._status_writer = (
@@ -99,7 +101,11 @@ class MappingRunner:
             tuning=self.tuning,
             clock=self.clock,
         )
-        self._refresh_shards(initial=True)
+        try:
+            self._refresh_shards(initial=True)
+        except (ClientError, BotoCoreError) as exc:
+            self._context = None
+            raise EsmError(f"cannot list the shards of {self.mapping.stream_name}: {exc}") from exc
         self._supervisor = threading.Thread(
             target=self._supervise, name=f"esm-{self.mapping.function_name}", daemon=True
         )

@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.core.settings import STARTING_POSITIONS, Settings
 from services.core.errors import SettingsError
+from services.core.settings import STARTING_POSITIONS, Settings
 
 
 @dataclass(frozen=True)

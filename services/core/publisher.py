@@ -20,6 +20,7 @@ from services.core.errors import PublishError
 
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
+    from mypy_boto3_kinesis.type_defs import PutRecordsRequestEntryTypeDef
 
 MAX_RECORDS_PER_CALL = 500
 MAX_BYTES_PER_CALL = 5 * 1024 * 1024
@@ -112,9 +113,9 @@ class KinesisPublisher:
         return stats
 
     def _put(self, entries: list[Entry], stats: PublishStats) -> list[Entry]:
-        request = []
+        request: list[PutRecordsRequestEntryTypeDef] = []
         for entry in entries:
-            item: dict[str, Any] = {"Data": entry.data, "PartitionKey": entry.partition_key}
+            item: PutRecordsRequestEntryTypeDef = {"Data": entry.data, "PartitionKey": entry.partition_key}
             if entry.explicit_hash_key:
                 item["ExplicitHashKey"] = entry.explicit_hash_key
             request.append(item)

@@ -93,31 +93,36 @@ def format_ts(ts: datetime) -> str:
     return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+Problem = tuple[Reason, str]
+
+
 def parse_record(data: bytes, *, max_bytes: int, max_readings: int) -> list[Reading | Rejection]:
     """Decode one Kinesis record's data into readings; every failure is a Rejection with its reason."""
+    document = _decode(data, max_bytes)
+    if isinstance(document, Rejection):
+        return [document]
+    if not isinstance(document, list):
+        return [validate_reading(document)]
+    if not document:
+        return [Rejection(Reason.EMPTY, "record is an empty JSON array")]
+    if len(document) > max_readings:
+        return [
+            Rejection(Reason.TOO_LARGE, f"record holds {len(document)} readings, the limit is {max_readings}")
+        ]
+    return [validate_reading(item, index=i) for i, item in enumerate(document)]
+
+
+def _decode(data: bytes, max_bytes: int) -> Any:
     if len(data) > max_bytes:
-        return [Rejection(Reason.TOO_LARGE, f"record is {len(data)} bytes, the limit is {max_bytes}")]
+        return Rejection(Reason.TOO_LARGE, f"record is {len(data)} bytes, the limit is {max_bytes}")
     try:
-        text = data.decode("utf-8")
+        return json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
     except UnicodeDecodeError as exc:
-        return [Rejection(Reason.NOT_UTF8, f"record is not UTF-8: {exc.reason} at byte {exc.start}")]
-    try:
-        document = json.loads(text, parse_constant=_reject_constant)
+        return Rejection(Reason.NOT_UTF8, f"record is not UTF-8: {exc.reason} at byte {exc.start}")
     except _NonFiniteNumber as exc:
-        return [Rejection(Reason.NOT_FINITE, f"{exc.args[0]} is not a finite number")]
+        return Rejection(Reason.NOT_FINITE, f"{exc.args[0]} is not a finite number")
     except (json.JSONDecodeError, RecursionError) as exc:
-        return [Rejection(Reason.NOT_JSON, f"record is not JSON: {exc}")]
-    if isinstance(document, list):
-        if not document:
-            return [Rejection(Reason.EMPTY, "record is an empty JSON array")]
-        if len(document) > max_readings:
-            return [
-                Rejection(
-                    Reason.TOO_LARGE, f"record holds {len(document)} readings, the limit is {max_readings}"
-                )
-            ]
-        return [validate_reading(item, index=i) for i, item in enumerate(document)]
-    return [validate_reading(document)]
+        return Rejection(Reason.NOT_JSON, f"record is not JSON: {exc}")
 
 
 class _NonFiniteNumber(ValueError):
@@ -140,46 +145,58 @@ def validate_reading(obj: Any, index: int | None = None) -> Reading | Rejection:
         if isinstance(household_id, str) and HOUSEHOLD_ID_PATTERN.fullmatch(household_id)
         else None
     )
-
-    def reject(reason: Reason, detail: str) -> Rejection:
+    ts = _timestamp(obj.get("ts"))
+    problem = (
+        _field_problem(obj)
+        or _household_problem(household_id)
+        or (ts if isinstance(ts, tuple) else None)
+        or _value_problem(obj)
+    )
+    if problem or named is None or not isinstance(ts, datetime):
+        reason, detail = problem or (Reason.BAD_HOUSEHOLD_ID, "household_id is invalid")
         return Rejection(reason, detail, index, named)
+    return Reading(named, ts, tuple(None if obj.get(m) is None else float(obj[m]) for m in MEASURES))
 
+
+def _field_problem(obj: dict[str, Any]) -> Problem | None:
     unknown = sorted(set(obj) - ALLOWED_FIELDS)
     if unknown:
-        return reject(Reason.UNKNOWN_FIELD, f"unknown field(s): {', '.join(map(repr, unknown[:5]))}")
+        return Reason.UNKNOWN_FIELD, f"unknown field(s): {', '.join(map(repr, unknown[:5]))}"
+    return None
+
+
+def _household_problem(household_id: Any) -> Problem | None:
     if household_id is None:
-        return reject(Reason.MISSING_HOUSEHOLD_ID, "household_id is missing or null")
+        return Reason.MISSING_HOUSEHOLD_ID, "household_id is missing or null"
     if not isinstance(household_id, str):
-        return reject(Reason.WRONG_TYPE, f"household_id must be a string, got {_json_type(household_id)}")
-    if named is None:
-        return reject(
-            Reason.BAD_HOUSEHOLD_ID, f"household_id {household_id[:80]!r} is not 1-64 of [A-Za-z0-9_.-]"
-        )
-    ts = obj.get("ts")
+        return Reason.WRONG_TYPE, f"household_id must be a string, got {_json_type(household_id)}"
+    if not HOUSEHOLD_ID_PATTERN.fullmatch(household_id):
+        return Reason.BAD_HOUSEHOLD_ID, f"household_id {household_id[:80]!r} is not 1-64 of [A-Za-z0-9_.-]"
+    return None
+
+
+def _timestamp(ts: Any) -> datetime | Problem:
     if ts is None:
-        return reject(Reason.MISSING_TIMESTAMP, "ts is missing or null")
+        return Reason.MISSING_TIMESTAMP, "ts is missing or null"
     if not isinstance(ts, str):
-        return reject(Reason.WRONG_TYPE, f"ts must be an ISO-8601 string, got {_json_type(ts)}")
+        return Reason.WRONG_TYPE, f"ts must be an ISO-8601 string, got {_json_type(ts)}"
     parsed = parse_ts(ts)
-    if isinstance(parsed, str):
-        return reject(Reason.BAD_TIMESTAMP, parsed)
-    values: list[float | None] = []
+    return (Reason.BAD_TIMESTAMP, parsed) if isinstance(parsed, str) else parsed
+
+
+def _value_problem(obj: dict[str, Any]) -> Problem | None:
     for measure in MEASURES:
         value = obj.get(measure)
         if value is None:
-            values.append(None)
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
-            return reject(Reason.WRONG_TYPE, f"{measure} must be a number or null, got {_json_type(value)}")
-        low, high = PHYSICAL_RANGES[measure]
+            return Reason.WRONG_TYPE, f"{measure} must be a number or null, got {_json_type(value)}"
         if not math.isfinite(value):
-            return reject(Reason.NOT_FINITE, f"{measure} is not a finite number")
+            return Reason.NOT_FINITE, f"{measure} is not a finite number"
+        low, high = PHYSICAL_RANGES[measure]
         if not low <= value <= high:
-            return reject(
-                Reason.OUT_OF_RANGE, f"{measure}={value} is outside the physical range [{low}, {high}]"
-            )
-        values.append(float(value))
-    return Reading(household_id, parsed, tuple(values))
+            return Reason.OUT_OF_RANGE, f"{measure}={value} is outside the physical range [{low}, {high}]"
+    return None
 
 
 def parse_ts(text: str) -> datetime | str:

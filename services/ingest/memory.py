@@ -10,8 +10,8 @@ from typing import Any
 
 from services.core.hourly import HourAggregate
 from services.ingest.errors import DependencyError
-from services.ingest.ports import DeadLetter, HourClosed
 from services.ingest.pipeline import IngestPorts
+from services.ingest.ports import DeadLetter, HourClosed
 
 
 @dataclass
@@ -33,7 +33,9 @@ class MemoryAggregates:
     def add(self, group: HourAggregate) -> int:
         if group.household_id in self.failing_households:
             raise DependencyError(f"aggregates for {group.household_id} unavailable")
-        stored = self.groups.setdefault((group.household_id, group.hour), HourAggregate(group.household_id, group.hour))
+        stored = self.groups.setdefault(
+            (group.household_id, group.hour), HourAggregate(group.household_id, group.hour)
+        )
         return sum(stored.add(reading) for reading in group.readings.values())
 
 
@@ -85,4 +87,6 @@ class MemoryPorts:
     dead_letters: MemoryDeadLetters = field(default_factory=MemoryDeadLetters)
 
     def ports(self) -> IngestPorts:
-        return IngestPorts(self.archive, self.aggregates, self.households, self.hourly_events, self.dead_letters)
+        return IngestPorts(
+            self.archive, self.aggregates, self.households, self.hourly_events, self.dead_letters
+        )

@@ -119,7 +119,8 @@ def archive_key(records: Sequence[UserRecord], settings: Settings) -> str:
     first = min(records, key=lambda r: int(r.sequence_number))
     last = max(records, key=lambda r: int(r.sequence_number))
     day = datetime.fromtimestamp(first.approximate_arrival, UTC).strftime("%Y-%m-%d")
-    return f"{settings.raw_prefix}dt={day}/{first.shard_id}/{first.sequence_number}-{last.sequence_number}.jsonl.gz"
+    span = f"{first.sequence_number}-{last.sequence_number}"
+    return f"{settings.raw_prefix}dt={day}/{first.shard_id}/{span}.jsonl.gz"
 
 
 def archive_lines(groups: Iterable[HourAggregate], sources: Mapping[int, UserRecord]) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -21,6 +21,9 @@ from scripts.esm.status import read_status
 from services.core.clients import AwsClients
 from services.core.mappings import EventSourceMapping
 from services.core.settings import Settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_kinesis.type_defs import PutRecordsRequestEntryTypeDef
 
 pytestmark = pytest.mark.functional
 
@@ -98,7 +101,6 @@ def _fresh_recorder() -> Iterator[None]:
 @pytest.fixture
 def stream(aws: AwsClients) -> str:
     aws.kinesis.create_stream(StreamName=STREAM, ShardCount=2)
-    aws.kinesis.get_waiter("stream_exists").wait(StreamName=STREAM, WaiterConfig={"Delay": 0.1})
     return aws.kinesis.describe_stream_summary(StreamName=STREAM)["StreamDescriptionSummary"]["StreamARN"]
 
 
@@ -116,12 +118,13 @@ def runners() -> Iterator[list[MappingRunner]]:
         runner.stop(timeout=5)
 
 
-def put(aws: AwsClients, shard_id: str, payloads: list[bytes]) -> list[str]:
-    """Put payloads into one shard in one call; return their sequence numbers."""
-    response = aws.kinesis.put_records(
-        StreamName=STREAM,
-        Records=[{"Data": p, "PartitionKey": f"meter-{i}", "ExplicitHashKey": HASH_KEY[shard_id]} for i, p in enumerate(payloads)],
-    )  # fmt: skip
+def put(aws: AwsClients, shard_id: str, data: list[bytes]) -> list[str]:
+    """Put records into one shard in one call; return their sequence numbers."""
+    entries: list[PutRecordsRequestEntryTypeDef] = [
+        {"Data": item, "PartitionKey": f"meter-{i}", "ExplicitHashKey": HASH_KEY[shard_id]}
+        for i, item in enumerate(data)
+    ]
+    response = aws.kinesis.put_records(StreamName=STREAM, Records=entries)
     assert {r["ShardId"] for r in response["Records"]} == {shard_id}
     return [r["SequenceNumber"] for r in response["Records"]]
 
@@ -252,17 +255,37 @@ def test_a_poison_record_is_bisected_out_retried_and_sent_to_the_on_failure_queu
     runner.run_until_idle(idle_seconds=0.1, timeout=10)
 
     attempts = [i.sequence_numbers for i in RECORDER.on_shard(SHARD_0)]
-    assert attempts == [seqs, seqs[:4], seqs[4:], seqs[4:6], seqs[4:5], [seqs[5]], [seqs[5]], [seqs[5]], seqs[6:]]
+    assert attempts == [
+        seqs,
+        seqs[:4],
+        seqs[4:],
+        seqs[4:6],
+        seqs[4:5],
+        [seqs[5]],
+        [seqs[5]],
+        [seqs[5]],
+        seqs[6:],
+    ]
     succeeded = [i.data for i in RECORDER.on_shard(SHARD_0) if POISON not in i.data]
     assert [d for batch in succeeded for d in batch] == sent[:5] + sent[6:]
 
     [message] = failure_messages(aws, queue_url)
     assert message["requestContext"]["condition"] == "RetryAttemptsExhausted"
     assert message["requestContext"]["approximateInvokeCount"] == 3
-    assert message["requestContext"]["functionArn"] == "arn:aws:lambda:us-east-1:123456789012:function:esm-test"
-    assert message["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"}
+    assert (
+        message["requestContext"]["functionArn"] == "arn:aws:lambda:us-east-1:123456789012:function:esm-test"
+    )
+    assert message["responseContext"] == {
+        "statusCode": 200,
+        "executedVersion": "$LATEST",
+        "functionError": "Unhandled",
+    }
     info = message["KinesisBatchInfo"]
-    assert (info["shardId"], info["startSequenceNumber"], info["endSequenceNumber"]) == (SHARD_0, seqs[5], seqs[5])
+    assert (info["shardId"], info["startSequenceNumber"], info["endSequenceNumber"]) == (
+        SHARD_0,
+        seqs[5],
+        seqs[5],
+    )
     assert (info["batchSize"], info["streamArn"]) == (1, stream)
     shard = runner.status()["shards"][SHARD_0]
     assert (shard["records_delivered"], shard["records_discarded"]) == (7, 1)
@@ -317,7 +340,9 @@ def test_checkpoints_survive_a_restart_and_status_is_published(
 
     second = put(aws, SHARD_0, payloads("second", 3))
     RECORDER.invocations.clear()
-    make_runner(aws, runners, checkpoint_store=JsonFileCheckpointStore(store.path)).run_until_idle(0.1, timeout=10)
+    make_runner(aws, runners, checkpoint_store=JsonFileCheckpointStore(store.path)).run_until_idle(
+        0.1, timeout=10
+    )
     assert [s for i in RECORDER.invocations for s in i.sequence_numbers] == second
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import base64
 import gzip
+import math
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -15,7 +17,13 @@ from scripts.bootstrap import bootstrap
 from scripts.esm.context import RunnerTuning
 from scripts.esm.invokers import InProcessInvoker
 from scripts.esm.runner import MappingRunner
-from scripts.inspect_stores import archived_readings, dead_letters, hour_closed_events, hourly_items, hourly_rows
+from scripts.inspect_stores import (
+    archived_readings,
+    dead_letters,
+    hour_closed_events,
+    hourly_items,
+    hourly_rows,
+)
 from scripts.replay import ReplayOptions, replay
 from services.core.clients import AwsClients
 from services.core.lambda_events import LocalLambdaContext, kinesis_event_from_payloads
@@ -27,7 +35,9 @@ from services.ingest.handler import lambda_handler
 from tests.readings import payload, reading_dict
 
 pytestmark = pytest.mark.functional
-FAST = RunnerTuning(retry_backoff_initial_seconds=0.01, retry_backoff_max_seconds=0.05, shard_refresh_seconds=1.0)
+FAST = RunnerTuning(
+    retry_backoff_initial_seconds=0.01, retry_backoff_max_seconds=0.05, shard_refresh_seconds=1.0
+)
 
 
 @pytest.fixture
@@ -43,12 +53,15 @@ def stack(aws: AwsClients, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsClien
 
 def drain(clients: AwsClients) -> None:
     mapping = ingest_mapping(clients.settings)
-    with MappingRunner(mapping, InProcessInvoker(mapping.handler), clients, clients.settings, tuning=FAST) as runner:
+    with MappingRunner(
+        mapping, InProcessInvoker(mapping.handler), clients, clients.settings, tuning=FAST
+    ) as runner:
         runner.run_until_idle(idle_seconds=0.5, timeout=120)
 
 
-def replay_options(**changes) -> ReplayOptions:
-    return ReplayOptions(**{"households": 3, "days": 0.5, "start": "2010-01-04", "progress": False} | changes)
+def replay_options(**changes: Any) -> ReplayOptions:
+    defaults: dict[str, Any] = {"households": 3, "days": 0.5, "start": "2010-01-04", "progress": False}
+    return ReplayOptions(**(defaults | changes))
 
 
 def test_hourly_aggregates_equal_an_independent_pandas_resample(stack):
@@ -60,11 +73,11 @@ def test_hourly_aggregates_equal_an_independent_pandas_resample(stack):
         expected = minutes.resample("h").mean()
         stored = {row.hour: row for row in hourly_rows(stack, household_id)}
         assert len(stored) == len(expected) == 12
-        for hour, means in expected.iterrows():
-            row = stored[hour.to_pydatetime()]
+        for hour in pd.DatetimeIndex(expected.index):
+            means, row = expected.loc[hour], stored[hour.to_pydatetime()]
             assert row.minutes == 60
             for measure in MEASURES:
-                if pd.isna(means[measure]):
+                if math.isnan(float(means[measure])):
                     assert row.means[measure] is None
                 else:
                     assert row.means[measure] == pytest.approx(means[measure], rel=1e-12, abs=1e-12)
@@ -74,7 +87,9 @@ def test_hourly_aggregates_equal_an_independent_pandas_resample(stack):
 
 def test_the_same_batch_three_times_leaves_s3_dynamodb_and_the_hourly_stream_unchanged(stack):
     readings = [reading_dict(h, m, power=0.5 + m / 1000) for m in range(150) for h in ("a1", "b2")]
-    event = kinesis_event_from_payloads([payload(r) for r in readings], partition_keys=[r["household_id"] for r in readings])
+    event = kinesis_event_from_payloads(
+        [payload(r) for r in readings], partition_keys=[r["household_id"] for r in readings]
+    )
 
     def snapshot():
         bucket = stack.settings.data_bucket
@@ -114,7 +129,7 @@ def test_poison_records_go_to_the_dead_letters_and_every_good_reading_is_stored(
 
 
 def test_kpl_aggregated_input_gives_the_same_result_as_plain_input(stack, moto_server):
-    def run(aggregate: bool) -> tuple[list, list, int]:
+    def run(aggregate: bool) -> tuple[list[Any], list[Any], int]:
         sent = replay(replay_options(households=4, aggregate=aggregate, bad_share=0.02, seed=5), stack)
         drain(stack)
         items = sorted(hourly_items(stack), key=lambda i: (i["household_id"]["S"], i["hour"]["S"]))

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from scripts.esm.batching import (
     MAX_INVOKE_PAYLOAD_BYTES,
@@ -29,7 +30,11 @@ from scripts.esm.batching import (
 from scripts.esm.checkpoints import CheckpointKey, InMemoryCheckpointStore, JsonFileCheckpointStore
 from scripts.esm.failures import DiscardedBatch, on_failure_message
 from scripts.esm.invokers import HttpInvoker, InProcessInvoker, InvocationResult
+from scripts.esm.runner import MappingRunner
 from scripts.esm.shard import RetryCounter
+from services.core.clients import AwsClients
+from services.core.mappings import EventSourceMapping
+from services.core.settings import Settings
 
 ARN = "arn:aws:kinesis:us-east-1:123456789012:stream/readings"
 
@@ -146,7 +151,11 @@ def test_only_leading_records_older_than_the_maximum_age_expire() -> None:
 
 
 def decide_for(outcome: BatchOutcome, length: int = 4, **knobs: Any) -> Decision:
-    options: dict[str, Any] = {"bisect_on_function_error": False, "prior_failures": 0, "maximum_retry_attempts": -1}
+    options: dict[str, Any] = {
+        "bisect_on_function_error": False,
+        "prior_failures": 0,
+        "maximum_retry_attempts": -1,
+    }
     options.update(knobs)
     return decide(outcome, length, **options)
 
@@ -176,9 +185,9 @@ def test_partial_failure_of_the_first_record_counts_as_a_retry_of_the_same_batch
 
 def test_function_error_with_bisect_splits_in_halves_without_counting_a_retry() -> None:
     error = BatchOutcome.failure("boom")
-    assert decide_for(error, 5, bisect_on_function_error=True, prior_failures=1, maximum_retry_attempts=1) == (
-        Decision(completed=0, next_sizes=(2, 3), failures=1)
-    )
+    assert decide_for(
+        error, 5, bisect_on_function_error=True, prior_failures=1, maximum_retry_attempts=1
+    ) == (Decision(completed=0, next_sizes=(2, 3), failures=1))
 
 
 def test_function_error_on_a_single_record_with_bisect_is_retried_then_discarded() -> None:
@@ -322,7 +331,9 @@ def test_in_process_invoker_returns_the_json_payload() -> None:
         ("missing_handler", "Runtime.ImportModuleError"),
     ],
 )
-def test_in_process_invoker_turns_errors_into_unhandled_function_errors(handler: str, error_type: str) -> None:
+def test_in_process_invoker_turns_errors_into_unhandled_function_errors(
+    handler: str, error_type: str
+) -> None:
     result = InProcessInvoker(f"{__name__}.{handler}").invoke({}, function_name="ingest", timeout_seconds=5)
     assert (result.failed, result.function_error, result.error_type) == (True, "Unhandled", error_type)
 
@@ -338,7 +349,11 @@ class FakeRie(BaseHTTPRequestHandler):
         status, headers, body = {
             "ok": (200, {}, b'{"batchItemFailures": [{"itemIdentifier": "5"}]}'),
             "empty": (200, {}, b""),
-            "header": (200, {"X-Amz-Function-Error": "Unhandled"}, b'{"errorMessage": "boom", "errorType": "E"}'),
+            "header": (
+                200,
+                {"X-Amz-Function-Error": "Unhandled"},
+                b'{"errorMessage": "boom", "errorType": "E"}',
+            ),
             "body": (200, {}, b'{"errorMessage": "Task timed out", "errorType": "Sandbox.Timedout"}'),
             "http": (502, {}, b"bad gateway"),
         }[event["mode"]]
@@ -356,7 +371,7 @@ class FakeRie(BaseHTTPRequestHandler):
 @pytest.fixture
 def rie_url() -> Iterator[str]:
     server = HTTPServer(("127.0.0.1", 0), FakeRie)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     FakeRie.received.clear()
     yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -401,3 +416,87 @@ def test_http_invoker_reports_an_unreachable_function_as_an_error() -> None:
     result = HttpInvoker(f"http://127.0.0.1:{port}").invoke({}, function_name="ingest", timeout_seconds=1)
     assert result.failed
     assert "cannot invoke ingest" in (result.error_message or "")
+
+
+# ---- a shard worker against a scripted Kinesis (errors moto never raises)
+
+
+class ScriptedKinesis:
+    """Answers GetRecords from a script; an exception in the script is raised instead."""
+
+    def __init__(self, script: list[dict[str, Any] | ClientError]) -> None:
+        self.script = script
+        self.iterator_requests: list[dict[str, Any]] = []
+
+    def describe_stream_summary(self, **_: Any) -> dict[str, Any]:
+        return {"StreamDescriptionSummary": {"StreamStatus": "ACTIVE", "StreamARN": ARN}}
+
+    def list_shards(self, **_: Any) -> dict[str, Any]:
+        return {"Shards": [{"ShardId": "shardId-000000000000", "SequenceNumberRange": {}}]}
+
+    def get_shard_iterator(self, **request: Any) -> dict[str, Any]:
+        self.iterator_requests.append({k: v for k, v in request.items() if k.endswith(("Type", "Number"))})
+        return {"ShardIterator": f"iterator-{len(self.iterator_requests)}"}
+
+    def get_records(self, **_: Any) -> dict[str, Any]:
+        step = self.script.pop(0) if self.script else {"Records": [], "MillisBehindLatest": 0}
+        if isinstance(step, ClientError):
+            raise step
+        return {"NextShardIterator": "next", **step}
+
+
+class ScriptedClients(AwsClients):
+    def __init__(self, kinesis: ScriptedKinesis) -> None:
+        super().__init__(Settings())
+        self.scripted = kinesis
+
+    def client(self, service: str) -> Any:
+        return self.scripted
+
+
+def kinesis_error(code: str) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": code}}, "GetRecords")
+
+
+def get_records_page(*sequence_numbers: int) -> dict[str, Any]:
+    arrival = datetime.now(tz=UTC)
+    records = [
+        {"SequenceNumber": str(s), "PartitionKey": "pk", "Data": b"d", "ApproximateArrivalTimestamp": arrival}
+        for s in sequence_numbers
+    ]
+    return {"Records": records, "MillisBehindLatest": 0}
+
+
+delivered_batches: list[list[str]] = []
+
+
+def collecting_handler(event: dict[str, Any], context: Any) -> None:
+    delivered_batches.append([r["kinesis"]["sequenceNumber"] for r in event["Records"]])
+
+
+def test_an_expired_iterator_resumes_after_the_last_record_read_and_throttling_backs_off() -> None:
+    kinesis = ScriptedKinesis(
+        [
+            get_records_page(1, 2),
+            kinesis_error("ExpiredIteratorException"),
+            kinesis_error("ProvisionedThroughputExceededException"),
+            get_records_page(3),
+        ]
+    )
+    delivered_batches.clear()
+    mapping = EventSourceMapping("fn", f"{__name__}.collecting_handler", "readings", batch_size=10)
+    settings = Settings(esm_poll_interval_seconds=0.01, esm_idle_backoff_max_seconds=0.02)
+    runner = MappingRunner(mapping, InProcessInvoker(mapping.handler), ScriptedClients(kinesis), settings)
+    try:
+        runner.run_until_idle(idle_seconds=0.05, timeout=5)
+    finally:
+        runner.stop()
+
+    assert delivered_batches == [["1", "2"], ["3"]]
+    assert kinesis.iterator_requests == [
+        {"ShardIteratorType": "TRIM_HORIZON"},
+        {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "StartingSequenceNumber": "2"},
+    ]
+    shard = runner.status()["shards"]["shardId-000000000000"]
+    assert "ProvisionedThroughputExceededException" in shard["last_error"]
+    assert (shard["records_delivered"], shard["last_sequence_number"]) == (3, "3")

@@ -17,7 +17,9 @@ def hour(h: int) -> datetime:
 
 def event_of(readings, first_sequence=1000):
     return kinesis_event_from_payloads(
-        [payload(r) for r in readings], partition_keys=[r["household_id"] for r in readings], first_sequence=first_sequence
+        [payload(r) for r in readings],
+        partition_keys=[r["household_id"] for r in readings],
+        first_sequence=first_sequence,
     )["Records"]
 
 
@@ -43,12 +45,17 @@ def test_a_batch_stores_means_archives_and_closes_hours():
     outcome = ingest_batch(event_of(readings), memory.ports(), SETTINGS)
     assert outcome.failed_sequence_numbers == set()
     assert outcome.readings_accepted == 150 and outcome.hours_updated == 3
-    assert [(e.household_id, e.hour) for e in memory.hourly_events.events] == [("h1", hour(0)), ("h1", hour(1))]
+    assert [(e.household_id, e.hour) for e in memory.hourly_events.events] == [
+        ("h1", hour(0)),
+        ("h1", hour(1)),
+    ]
     assert memory.households.open_hour == {"h1": hour(2)}
     (lines,) = memory.archive.objects.values()
     assert len(lines) == 150 and lines[0]["record_id"].startswith("shardId-000000000000:")
     first_hour = memory.aggregates.groups[("h1", hour(0))]
-    assert first_hour.sums()["global_active_power"] == sum(Decimal(repr(round(1 + m / 100, 3))) for m in range(60))
+    assert first_hour.sums()["global_active_power"] == sum(
+        Decimal(repr(round(1 + m / 100, 3))) for m in range(60)
+    )
 
 
 def test_the_same_batch_three_times_changes_nothing_after_the_first():

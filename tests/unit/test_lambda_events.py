@@ -10,8 +10,13 @@ from services.core.lambda_events import (
 
 def test_a_record_has_the_fields_lambda_sends():
     record = kinesis_event_record(
-        data=b'{"a":1}', sequence_number="4960", partition_key="h1", shard_id="shardId-000000000003",
-        event_source_arn=stream_arn("s", "eu-west-1", "111122223333"), approximate_arrival=1.5, region="eu-west-1",
+        data=b'{"a":1}',
+        sequence_number="4960",
+        partition_key="h1",
+        shard_id="shardId-000000000003",
+        event_source_arn=stream_arn("s", "eu-west-1", "111122223333"),
+        approximate_arrival=1.5,
+        region="eu-west-1",
     )
     assert record["eventID"] == "shardId-000000000003:4960"
     assert record["eventSource"] == "aws:kinesis" and record["eventName"] == "aws:kinesis:record"
@@ -24,7 +29,9 @@ def test_a_record_has_the_fields_lambda_sends():
 
 
 def test_an_event_from_payloads_numbers_records_in_order():
-    event = kinesis_event_from_payloads([b"a", b"b", b"c"], partition_keys=["x", "y", "z"], first_sequence=100)
+    event = kinesis_event_from_payloads(
+        [b"a", b"b", b"c"], partition_keys=["x", "y", "z"], first_sequence=100
+    )
     assert [r["kinesis"]["sequenceNumber"] for r in event["Records"]] == ["100", "101", "102"]
     assert [r["kinesis"]["partitionKey"] for r in event["Records"]] == ["x", "y", "z"]
 

@@ -11,22 +11,24 @@ from services.core.publisher import KinesisPublisher, chunk_entries, plain_entri
 class FakeKinesis:
     """Fails the records listed in `fail_plan[call_index]` (by position in that call)."""
 
-    class exceptions:  # noqa: N801 - mirrors boto3's client.exceptions
+    class exceptions:
         class ResourceNotFoundException(Exception):
             pass
 
     def __init__(self, fail_plan=None):
         self.fail_plan = fail_plan or {}
-        self.calls: list[list[dict]] = []
+        self.calls: list[list[dict[str, object]]] = []
         self.stored: list[tuple[str, bytes]] = []
 
-    def put_records(self, StreamName, Records):  # noqa: N803 - boto3's argument names
+    def put_records(self, StreamName, Records):
         failing = self.fail_plan.get(len(self.calls), set())
         self.calls.append(Records)
         results = []
         for i, record in enumerate(Records):
             if i in failing:
-                results.append({"ErrorCode": "ProvisionedThroughputExceededException", "ErrorMessage": "slow down"})
+                results.append(
+                    {"ErrorCode": "ProvisionedThroughputExceededException", "ErrorMessage": "slow down"}
+                )
             else:
                 self.stored.append((record["PartitionKey"], record["Data"]))
                 results.append({"SequenceNumber": str(len(self.stored)), "ShardId": "shardId-0"})
@@ -81,10 +83,20 @@ def test_kpl_aggregation_round_trips_and_keeps_one_household_per_record():
     stats = publisher(kinesis, aggregate=True).publish(originals)
     assert stats.records_sent == 2 and stats.user_records_sent == 100
     lambda_records = [
-        {"kinesis": {"kinesisSchemaVersion": "1.0", "sequenceNumber": str(n), "approximateArrivalTimestamp": 0,
-                     "partitionKey": key, "data": base64.b64encode(data).decode()}}
+        {
+            "kinesis": {
+                "kinesisSchemaVersion": "1.0",
+                "sequenceNumber": str(n),
+                "approximateArrivalTimestamp": 0,
+                "partitionKey": key,
+                "data": base64.b64encode(data).decode(),
+            }
+        }
         for n, (key, data) in enumerate(kinesis.stored)
     ]
-    unpacked = [(r["kinesis"]["partitionKey"], base64.b64decode(r["kinesis"]["data"])) for r in deaggregate_records(lambda_records)]
+    unpacked = [
+        (r["kinesis"]["partitionKey"], base64.b64decode(r["kinesis"]["data"]))
+        for r in deaggregate_records(lambda_records)
+    ]
     assert sorted(unpacked) == sorted(originals)
     assert {key for key, _ in kinesis.stored} == {"h0", "h1"}

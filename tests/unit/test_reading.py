@@ -31,7 +31,9 @@ def test_a_valid_reading_is_parsed_to_utc_minute_and_values():
 
 
 def test_missing_measures_are_null_not_errors():
-    (reading,) = parse_record(json.dumps({"household_id": "h1", "ts": "2010-01-07T13:05:00Z"}).encode(), **LIMITS)
+    (reading,) = parse_record(
+        json.dumps({"household_id": "h1", "ts": "2010-01-07T13:05:00Z"}).encode(), **LIMITS
+    )
     assert isinstance(reading, Reading)
     assert reading.values == (None,) * 7
     (reading,) = parse_record(json.dumps(good(voltage=None)).encode(), **LIMITS)
@@ -81,7 +83,9 @@ def test_rejection_details_name_the_field_and_value():
 
 
 def test_an_array_record_keeps_its_good_readings_and_indexes_the_bad():
-    items = parse_record(json.dumps([good(), good(voltage="x"), good(ts="2010-01-07T13:06:00Z")]).encode(), **LIMITS)
+    items = parse_record(
+        json.dumps([good(), good(voltage="x"), good(ts="2010-01-07T13:06:00Z")]).encode(), **LIMITS
+    )
     assert [type(i).__name__ for i in items] == ["Reading", "Rejection", "Reading"]
     bad = items[1]
     assert isinstance(bad, Rejection) and bad.index == 1 and bad.reason is Reason.WRONG_TYPE

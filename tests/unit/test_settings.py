@@ -8,9 +8,17 @@ from services.core.settings import Settings
 
 def test_defaults_then_environment_then_explicit_arguments():
     assert Settings.from_env({}).readings_stream == "wattcast-readings"
-    env = {"WATTCAST_READINGS_STREAM": "from-env", "WATTCAST_INGEST_BATCH_SIZE": "250", "AWS_REGION": "eu-west-3"}
+    env = {
+        "WATTCAST_READINGS_STREAM": "from-env",
+        "WATTCAST_INGEST_BATCH_SIZE": "250",
+        "AWS_REGION": "eu-west-3",
+    }
     from_env = Settings.from_env(env)
-    assert (from_env.readings_stream, from_env.ingest_batch_size, from_env.region) == ("from-env", 250, "eu-west-3")
+    assert (from_env.readings_stream, from_env.ingest_batch_size, from_env.region) == (
+        "from-env",
+        250,
+        "eu-west-3",
+    )
     assert Settings.from_env(env, readings_stream="explicit").readings_stream == "explicit"
     assert Settings.from_env({"WATTCAST_STACK_DIR": "/tmp/x"}).stack_dir == Path("/tmp/x")
 
