@@ -12,7 +12,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,12 @@ class ReplaySummary:
     seconds: float = 0.0
     readings_by_household: Counter[str] = field(default_factory=Counter)
     malformed_by_household: Counter[str] = field(default_factory=Counter)
+
+    def to_json(self) -> dict[str, Any]:
+        # Not dataclasses.asdict: it rebuilds a Counter from (key, value) pairs and counts the pairs.
+        return {
+            f.name: dict(v) if isinstance(v := getattr(self, f.name), Counter) else v for f in fields(self)
+        }
 
     def add(self, stats: PublishStats) -> None:
         self.records += stats.user_records_sent
@@ -226,5 +232,5 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
     )
     summary = replay(options)
-    print(json.dumps(asdict(summary), indent=2) if args.json else format_summary(summary))
+    print(json.dumps(summary.to_json(), indent=2) if args.json else format_summary(summary))
     return 0 if summary.failed == 0 else 1

@@ -73,14 +73,15 @@ def test_hourly_aggregates_equal_an_independent_pandas_resample(stack):
         expected = minutes.resample("h").mean()
         stored = {row.hour: row for row in hourly_rows(stack, household_id)}
         assert len(stored) == len(expected) == 12
-        for hour in pd.DatetimeIndex(expected.index):
-            means, row = expected.loc[hour], stored[hour.to_pydatetime()]
+        means_by_hour = expected.loc[:, list(MEASURES)].to_numpy(dtype=float).tolist()
+        for hour, means in zip(pd.DatetimeIndex(expected.index), means_by_hour, strict=True):
+            row = stored[hour.to_pydatetime()]
             assert row.minutes == 60
-            for measure in MEASURES:
-                if math.isnan(float(means[measure])):
+            for measure, expected_mean in zip(MEASURES, means, strict=True):
+                if math.isnan(expected_mean):
                     assert row.means[measure] is None
                 else:
-                    assert row.means[measure] == pytest.approx(means[measure], rel=1e-12, abs=1e-12)
+                    assert row.means[measure] == pytest.approx(expected_mean, rel=1e-12, abs=1e-12)
         expected_rows += len(expected)
     assert sent.readings == 3 * 720 and expected_rows == 36
 
