@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from services.core.errors import WattcastError
 
@@ -43,6 +46,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except WattcastError as exc:
         print(f"wattcast: error: {exc}", file=sys.stderr)
+        return 2
+    except (BotoCoreError, ClientError) as exc:
+        print(f"wattcast: AWS error: {exc}", file=sys.stderr)
+        if not os.environ.get("AWS_ENDPOINT_URL"):
+            print(
+                "  (AWS_ENDPOINT_URL is not set: for the embedded stack run `wattcast stack up` and\n"
+                '   `eval "$(wattcast stack env)"`)',
+                file=sys.stderr,
+            )
         return 2
     except KeyboardInterrupt:
         return 130
