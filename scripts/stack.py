@@ -165,7 +165,22 @@ def env_lines(state: dict[str, Any]) -> list[str]:
     return [f"export {name}={value}" for name, value in env.items()]
 
 
+def localstack_endpoint() -> str:
+    """LocalStack's edge endpoint, resolved from LOCALSTACK_HOST the way LocalStack's own client does."""
+    from localstack_client.config import get_service_endpoint
+
+    endpoint = get_service_endpoint("kinesis")
+    if not endpoint:
+        raise StackError("localstack-client could not resolve LocalStack's endpoint; set LOCALSTACK_HOST")
+    return endpoint
+
+
 def up(args: argparse.Namespace) -> int:
+    if args.localstack:
+        os.environ["AWS_ENDPOINT_URL"] = localstack_endpoint()
+        for name, value in EMULATOR_CREDENTIALS.items():
+            os.environ.setdefault(name, value)
+        os.environ.setdefault("AWS_DEFAULT_REGION", DEFAULT_REGION)
     settings = Settings.from_env()
     state = read_state(settings)
     if state:
@@ -177,6 +192,8 @@ def up(args: argparse.Namespace) -> int:
     settings.stack_dir.mkdir(parents=True, exist_ok=True)
     log = settings.stack_dir / "stack.log"
     command = [sys.executable, "-m", "scripts.cli", "stack", "up", "--foreground", "--port", str(args.port)]
+    if args.localstack:
+        command.append("--localstack")
     with log.open("ab") as out:
         subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + args.wait
@@ -292,6 +309,11 @@ def register(subparsers: Any) -> None:
     start.add_argument("--foreground", action="store_true", help="run in this process until Ctrl-C")
     start.add_argument("--port", type=int, default=0, help="emulator port (default: a free one)")
     start.add_argument("--wait", type=float, default=60.0, help="seconds to wait for readiness")
+    start.add_argument(
+        "--localstack",
+        action="store_true",
+        help="use a running LocalStack (endpoint from LOCALSTACK_HOST, as localstack-client resolves it)",
+    )
     start.set_defaults(func=up)
     commands.add_parser("down", help="stop the stack").set_defaults(func=down)
     show = commands.add_parser("status", help="resources and each mapping's iterator age and last error")
