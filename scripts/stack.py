@@ -169,7 +169,7 @@ def localstack_endpoint() -> str:
     """LocalStack's edge endpoint, resolved from LOCALSTACK_HOST the way LocalStack's own client does."""
     from localstack_client.config import get_service_endpoint
 
-    endpoint = get_service_endpoint("kinesis")
+    endpoint: str | None = get_service_endpoint("kinesis")
     if not endpoint:
         raise StackError("localstack-client could not resolve LocalStack's endpoint; set LOCALSTACK_HOST")
     return endpoint
