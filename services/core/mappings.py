@@ -47,7 +47,7 @@ class EventSourceMapping:
 
 def ingest_mapping(settings: Settings) -> EventSourceMapping:
     return EventSourceMapping(
-        function_name="wattcast-ingest",
+        function_name=settings.ingest_function,
         handler="services.ingest.handler.lambda_handler",
         stream_name=settings.readings_stream,
         batch_size=settings.ingest_batch_size,

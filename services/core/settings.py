@@ -36,6 +36,9 @@ class Settings:
     forecasts_table: str = "wattcast-forecasts"
     dead_letter_queue: str = "wattcast-dead-letter"
     stream_failures_queue: str = "wattcast-stream-failures"
+    forecaster_endpoint: str = "wattcast-forecaster"
+    ingest_function: str = "wattcast-ingest"
+    preprocess_function: str = "wattcast-preprocess"
     region: str | None = None
 
     # AWS client behaviour.
@@ -54,6 +57,11 @@ class Settings:
     ingest_maximum_retry_attempts: int = 10
     ingest_maximum_record_age_seconds: int = 86_400
     ingest_function_timeout_seconds: int = 60
+    preprocess_batch_size: int = 100
+    preprocess_batching_window_seconds: float = 1.0
+    preprocess_maximum_retry_attempts: int = 10
+    preprocess_maximum_record_age_seconds: int = 86_400
+    preprocess_function_timeout_seconds: int = 120
     starting_position: str = "TRIM_HORIZON"
     esm_poll_interval_seconds: float = 0.2
     esm_idle_backoff_max_seconds: float = 1.0
@@ -62,18 +70,11 @@ class Settings:
     stack_dir: Path = Path(".wattcast")
 
     def __post_init__(self) -> None:
-        for name in ("aws_max_attempts", "max_record_bytes", "max_readings_per_record", "ingest_batch_size"):
+        for name in ("aws_max_attempts", "max_record_bytes", "max_readings_per_record"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if not 1 <= self.ingest_batch_size <= 10_000:
-            raise SettingsError(f"ingest_batch_size must be 1..10000, got {self.ingest_batch_size}")
-        if not 0 <= self.ingest_batching_window_seconds <= 300:
-            raise SettingsError("ingest_batching_window_seconds must be 0..300")
-        if not -1 <= self.ingest_maximum_retry_attempts <= 10_000:
-            raise SettingsError("ingest_maximum_retry_attempts must be -1..10000")
-        age = self.ingest_maximum_record_age_seconds
-        if age != -1 and not 60 <= age <= 604_800:
-            raise SettingsError("ingest_maximum_record_age_seconds must be -1 or 60..604800")
+        for function in ("ingest", "preprocess"):
+            self._check_mapping_knobs(function)
         if self.starting_position not in STARTING_POSITIONS:
             raise SettingsError(f"starting_position must be one of {STARTING_POSITIONS}")
         for name in ("esm_poll_interval_seconds", "esm_idle_backoff_max_seconds"):
@@ -82,6 +83,20 @@ class Settings:
         for name in ("raw_prefix", "dead_letter_prefix", "models_prefix"):
             if not getattr(self, name).endswith("/"):
                 raise SettingsError(f"{name} must end with '/'")
+
+    def _check_mapping_knobs(self, function: str) -> None:
+        batch = getattr(self, f"{function}_batch_size")
+        if not 1 <= batch <= 10_000:
+            raise SettingsError(f"{function}_batch_size must be 1..10000, got {batch}")
+        if not 0 <= getattr(self, f"{function}_batching_window_seconds") <= 300:
+            raise SettingsError(f"{function}_batching_window_seconds must be 0..300")
+        if not -1 <= getattr(self, f"{function}_maximum_retry_attempts") <= 10_000:
+            raise SettingsError(f"{function}_maximum_retry_attempts must be -1..10000")
+        age = getattr(self, f"{function}_maximum_record_age_seconds")
+        if age != -1 and not 60 <= age <= 604_800:
+            raise SettingsError(f"{function}_maximum_record_age_seconds must be -1 or 60..604800")
+        if not 1 <= getattr(self, f"{function}_function_timeout_seconds") <= 900:
+            raise SettingsError(f"{function}_function_timeout_seconds must be 1..900")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
