@@ -16,7 +16,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from services.core.errors import WattcastError
 
-SUBCOMMAND_MODULES = ("scripts.stack", "scripts.replay", "scripts.data", "scripts.demo", "scripts.bench")
+SUBCOMMAND_MODULES = (
+    "scripts.stack",
+    "scripts.replay",
+    "scripts.data",
+    "scripts.demo",
+    "scripts.bench",
+    "services.forecaster.serve",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

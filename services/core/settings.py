@@ -19,6 +19,12 @@ from typing import Any, get_type_hints
 from services.core.errors import SettingsError
 
 ENV_PREFIX = "WATTCAST_"
+# Variables other tools define for the same thing, read when WATTCAST_<FIELD> is not set.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "region": ("AWS_REGION", "AWS_DEFAULT_REGION"),
+    "forecaster_port": ("SAGEMAKER_BIND_TO_PORT",),
+    "forecaster_multi_model": ("SAGEMAKER_MULTI_MODEL",),
+}
 STARTING_POSITIONS = ("TRIM_HORIZON", "LATEST", "AT_TIMESTAMP")
 
 
@@ -66,11 +72,37 @@ class Settings:
     esm_poll_interval_seconds: float = 0.2
     esm_idle_backoff_max_seconds: float = 1.0
 
+    # Forecaster (SageMaker serving container).
+    forecaster_host: str = "0.0.0.0"  # SageMaker connects to the container from outside
+    forecaster_port: int = 8080  # also SAGEMAKER_BIND_TO_PORT
+    forecaster_multi_model: bool = False  # also SAGEMAKER_MULTI_MODEL
+    forecaster_model_dir: Path = Path("/opt/ml/model")
+    forecaster_models_dir: Path = Path("/opt/ml/models")
+    forecaster_workers: int = 2
+    forecaster_threads: int = 4
+    forecaster_timeout_seconds: int = 60
+    forecaster_max_models: int = 200
+    forecaster_memory_budget_mb: int = 2048
+    forecaster_max_body_bytes: int = 6 * 1024 * 1024
+    forecaster_max_bundle_bytes: int = 1024 * 1024 * 1024
+    prophet_uncertainty_samples: int = 300
+
     # Local tooling.
     stack_dir: Path = Path(".wattcast")
 
     def __post_init__(self) -> None:
-        for name in ("aws_max_attempts", "max_record_bytes", "max_readings_per_record"):
+        for name in (
+            "aws_max_attempts",
+            "max_record_bytes",
+            "max_readings_per_record",
+            "forecaster_workers",
+            "forecaster_threads",
+            "forecaster_timeout_seconds",
+            "forecaster_max_models",
+            "forecaster_memory_budget_mb",
+            "forecaster_max_body_bytes",
+            "forecaster_max_bundle_bytes",
+        ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be >= 1, got {getattr(self, name)}")
         for function in ("ingest", "preprocess"):
@@ -109,8 +141,8 @@ class Settings:
                 values[field.name] = overrides.pop(field.name)
                 continue
             raw = env.get(ENV_PREFIX + field.name.upper())
-            if field.name == "region" and raw is None:
-                raw = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
+            for alias in ALIASES.get(field.name, ()):
+                raw = raw or env.get(alias)
             if raw is not None and raw != "":
                 values[field.name] = _convert(field.name, raw, hints[field.name])
         if overrides:
@@ -135,7 +167,11 @@ def _convert(name: str, raw: str, type_: Any) -> Any:
         if type_ is Path:
             return Path(raw)
         if type_ is bool:
-            return raw.strip().lower() in ("1", "true", "yes", "on")
+            if raw.strip().lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.strip().lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
     except ValueError as exc:
         raise SettingsError(f"{ENV_PREFIX}{name.upper()}={raw!r} is not a valid {type_.__name__}") from exc
     return raw

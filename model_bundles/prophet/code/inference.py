@@ -1,0 +1,160 @@
+"""Prophet bundle handler: the rest of the month for one household (DESIGN.md, forecast requests).
+
+Request: {"household_id", "as_of": "2010-11-15", "days": [{"date", "kwh"}, ...]} with the measured
+days of the month before `as_of`. Answer: month-to-date actuals, a forecast (with an interval) for
+each remaining day, and the projected month total with an interval taken from Prophet's joint
+predictive samples (summed per sample, so the interval of the total is honest, not a sum of bounds).
+
+Month-to-date level: when at least MIN_DAYS_FOR_LEVEL days are measured, the forecast is rescaled by
+the ratio of measured to modelled kWh over those days (bounded to LEVEL_BOUNDS). That lets a default
+model serve a household without its own, and lets a household's model follow a change of level.
+With `Accept: image/png` the answer is the forecast and components plot.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from calendar import monthrange
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+BUNDLE = Path(__file__).resolve().parent.parent
+METADATA = json.loads((BUNDLE / "metadata.json").read_text()) if (BUNDLE / "metadata.json").exists() else {}
+MIN_DAYS_FOR_LEVEL = 3
+LEVEL_BOUNDS = (0.2, 5.0)
+PLOT_HISTORY_DAYS = 56
+_lock = threading.Lock()  # Prophet's sampling uses numpy's global state and the model's attributes
+_model: Any = None
+
+
+def handler(data: Any, context: Any) -> tuple[Any, str]:
+    request = _parse(_read_json(data))
+    model = getattr(context, "model", None) or _own_model()
+    with _lock:
+        if "image/png" in (getattr(context, "accept_header", None) or ""):
+            return _plot(model, request), "image/png"
+        answer = _project(model, request)
+    return json.dumps(answer), "application/json"
+
+
+def _own_model() -> Any:
+    global _model
+    if _model is None:
+        from prophet.serialize import model_from_json
+
+        _model = model_from_json((BUNDLE / "model.json").read_text())
+    return _model
+
+
+def _read_json(data: Any) -> Any:
+    raw = data.read() if hasattr(data, "read") else data
+    try:
+        return json.loads(raw)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"body: not JSON ({exc})") from exc
+
+
+def _parse(request: Any) -> dict[str, Any]:
+    if not isinstance(request, dict):
+        raise ValueError("body: a JSON object {household_id, as_of, days} is required")
+    as_of = _date(request.get("as_of"), "as_of")
+    month_start = as_of.replace(day=1)
+    days = request.get("days", [])
+    if not isinstance(days, list):
+        raise ValueError("days: a list of {date, kwh} objects is required")
+    actuals: dict[date, float] = {}
+    for i, day in enumerate(days):
+        if not isinstance(day, dict):
+            raise ValueError(f"days[{i}] must be an object")
+        when = _date(day.get("date"), f"days[{i}].date")
+        if not month_start <= when < as_of:
+            raise ValueError(f"days[{i}].date {when} is not in the month of as_of before {as_of}")
+        kwh = day.get("kwh")
+        if isinstance(kwh, bool) or not isinstance(kwh, int | float) or not np.isfinite(kwh) or kwh < 0:
+            raise ValueError(f"days[{i}].kwh must be a non-negative number")
+        actuals[when] = float(kwh)
+    return {"household_id": request.get("household_id"), "as_of": as_of, "actuals": actuals}
+
+
+def _date(value: Any, field: str) -> date:
+    if not isinstance(value, str):
+        raise ValueError(f"{field} must be an ISO date string like 2010-11-15")
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError as exc:
+        raise ValueError(f"{field} {value!r} is not an ISO date") from exc
+
+
+def _project(model: Any, request: dict[str, Any]) -> dict[str, Any]:
+    as_of, actuals = request["as_of"], request["actuals"]
+    month_start = as_of.replace(day=1)
+    month_end = as_of.replace(day=monthrange(as_of.year, as_of.month)[1])
+    dates = pd.date_range(month_start, month_end, freq="D")
+    samples = np.maximum(model.predictive_samples(pd.DataFrame({"ds": dates}))["yhat"], 0.0)
+    level = _level(samples, dates, actuals)
+    remaining = np.asarray(dates.date >= as_of)
+    future = samples[remaining] * level
+    width = getattr(model, "interval_width", 0.8)
+    low_q, high_q = 50 * (1 - width), 50 * (1 + width)
+    actual_total = sum(actuals.values())
+    totals = actual_total + future.sum(axis=0)
+    return {
+        "household_id": request["household_id"],
+        "month": f"{as_of.year:04d}-{as_of.month:02d}",
+        "actual_to_date_kwh": round(actual_total, 4),
+        "forecast": [
+            {
+                "date": day.isoformat(),
+                "kwh": round(float(np.median(row)), 4),
+                "kwh_lower": round(float(np.percentile(row, low_q)), 4),
+                "kwh_upper": round(float(np.percentile(row, high_q)), 4),
+            }
+            for day, row in zip(dates.date[remaining], future, strict=True)
+        ],
+        "projected_month_kwh": round(float(np.median(totals)), 4),
+        "projected_month_kwh_lower": round(float(np.percentile(totals, low_q)), 4),
+        "projected_month_kwh_upper": round(float(np.percentile(totals, high_q)), 4),
+        "level_adjustment": round(level, 4),
+        "interval_width": width,
+    }
+
+
+def _level(samples: np.ndarray, dates: pd.DatetimeIndex, actuals: dict[date, float]) -> float:
+    if len(actuals) < MIN_DAYS_FOR_LEVEL:
+        return 1.0
+    measured = np.isin(dates.date, list(actuals))
+    modelled = float(np.median(samples[measured], axis=1).sum())
+    if modelled <= 0:
+        return 1.0
+    return float(np.clip(sum(actuals.values()) / modelled, *LEVEL_BOUNDS))
+
+
+def _plot(model: Any, request: dict[str, Any]) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.image as mpimg
+    import matplotlib.pyplot as plt
+
+    as_of = request["as_of"]
+    end = as_of.replace(day=monthrange(as_of.year, as_of.month)[1])
+    start = as_of - timedelta(days=PLOT_HISTORY_DAYS)
+    forecast = model.predict(pd.DataFrame({"ds": pd.date_range(start, end, freq="D")}))
+    images = []
+    for figure in (model.plot(forecast), model.plot_components(forecast)):
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=80)
+        plt.close(figure)
+        buffer.seek(0)
+        images.append(mpimg.imread(buffer))
+    width = max(image.shape[1] for image in images)
+    padded = [np.pad(i, ((0, 0), (0, width - i.shape[1]), (0, 0)), constant_values=1.0) for i in images]
+    out = io.BytesIO()
+    mpimg.imsave(out, np.concatenate(padded, axis=0), format="png")
+    return out.getvalue()

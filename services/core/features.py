@@ -1,0 +1,271 @@
+"""LSTM features, once: hourly grid, missing hours, per-window scaling, calendar features, windows.
+
+Training (`scripts/train_lstm.py`) and the LSTM bundle's `code/inference.py` both call these
+functions, so the model sees the same numbers offline and online. The packager copies this file into
+each bundle as `code/lib/wattcast_features.py`: it must stay self-contained (stdlib + numpy only).
+
+Scaling is per window and per household: each measure is standardised by the mean and standard
+deviation of the observed hours of the lookback window the model reads. A household that uses three
+times as much as another is forecast on its own scale, and the scaling parameters come from the
+request itself, never from a table that could drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+HOURLY_MEASURES: tuple[str, ...] = (
+    "global_active_power",
+    "global_reactive_power",
+    "voltage",
+    "global_intensity",
+    "sub_metering_1",
+    "sub_metering_2",
+    "sub_metering_3",
+)
+TARGET = "global_active_power"
+CALENDAR: tuple[str, ...] = ("hour_sin", "hour_cos", "dow_sin", "dow_cos")
+CHANNELS: tuple[str, ...] = (*HOURLY_MEASURES, "observed", *CALENDAR)
+MAX_LOOKBACK = 336
+MAX_HORIZON = 24
+MIN_STD = 1e-3  # a flat measure (e.g. an idle sub-meter) must not blow up when standardised
+SECONDS_PER_HOUR = 3600
+
+Floats = npt.NDArray[np.float64]
+
+
+class FeatureError(ValueError):
+    """The request cannot be turned into a model input; the message says why (a 400 for callers)."""
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    lookback: int
+    horizon: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.lookback <= MAX_LOOKBACK:
+            raise FeatureError(f"lookback must be 1..{MAX_LOOKBACK} hours, got {self.lookback}")
+        if not 1 <= self.horizon <= MAX_HORIZON:
+            raise FeatureError(f"horizon must be 1..{MAX_HORIZON} hours, got {self.horizon}")
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """Per-measure mean and standard deviation of one window (in HOURLY_MEASURES order)."""
+
+    mean: Floats
+    std: Floats
+
+    @property
+    def target_mean(self) -> float:
+        return float(self.mean[HOURLY_MEASURES.index(TARGET)])
+
+    @property
+    def target_std(self) -> float:
+        return float(self.std[HOURLY_MEASURES.index(TARGET)])
+
+
+@dataclass(frozen=True)
+class HourlySeries:
+    """Hourly means on a gap-free grid: `start` is the first hour (epoch hours), NaN = not measured."""
+
+    start: int
+    values: Floats  # (hours, len(HOURLY_MEASURES))
+
+    @property
+    def last(self) -> int:
+        return self.start + len(self.values) - 1
+
+
+def epoch_hour(ts: str) -> int:
+    """'2010-01-07T13:00:00Z' -> hours since the epoch; the timestamp must be on a whole hour."""
+    try:
+        moment = datetime.fromisoformat(ts)
+    except (TypeError, ValueError) as exc:
+        raise FeatureError(f"ts {ts!r} is not an ISO-8601 timestamp") from exc
+    if moment.tzinfo is None:
+        raise FeatureError(f"ts {ts!r} has no time zone; send UTC with a 'Z' suffix")
+    seconds = moment.timestamp()
+    if seconds % SECONDS_PER_HOUR:
+        raise FeatureError(f"ts {ts!r} is not the start of an hour")
+    return int(seconds) // SECONDS_PER_HOUR
+
+
+def hour_ts(epoch_hours: int) -> str:
+    return datetime.fromtimestamp(epoch_hours * SECONDS_PER_HOUR, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def series_from_hours(hours: Sequence[Mapping[str, Any]]) -> HourlySeries:
+    """Place a request's hours on the hourly grid by their `ts`; absent hours and nulls become NaN."""
+    if not isinstance(hours, list) or not hours:
+        raise FeatureError("hours must be a non-empty list of {ts, measures...} objects")
+    if not all(isinstance(hour, dict) for hour in hours):
+        raise FeatureError("every element of hours must be an object")
+    rows = [[hour.get(m) for m in HOURLY_MEASURES] for hour in hours]
+    values = _as_floats(rows)
+    positions = np.array([epoch_hour(hour.get("ts")) for hour in hours], dtype=np.int64)
+    start, last = int(positions.min()), int(positions.max())
+    if last - start >= 100 * MAX_LOOKBACK:
+        raise FeatureError(f"hours span {last - start + 1} hours; send at most the last {MAX_LOOKBACK}")
+    grid = np.full((last - start + 1, len(HOURLY_MEASURES)), np.nan)
+    grid[positions - start] = values  # a repeated ts: the later one wins
+    return HourlySeries(start, grid)
+
+
+def _as_floats(rows: list[list[Any]]) -> Floats:
+    """Rows of JSON numbers or nulls -> floats (NaN for null), refusing strings, booleans and infinities."""
+    kinds = {type(value) for row in rows for value in row}
+    if not all(_numeric_or_null(kind) for kind in kinds):
+        for i, row in enumerate(rows):
+            for name, value in zip(HOURLY_MEASURES, row, strict=True):
+                if not _numeric_or_null(type(value)):
+                    raise FeatureError(
+                        f"hours[{i}].{name} must be a number or null, got {type(value).__name__}"
+                    )
+    values = np.array(rows, dtype=np.float64)
+    if np.isinf(values).any():
+        raise FeatureError("hours hold an infinite value")
+    return values
+
+
+def _numeric_or_null(kind: type) -> bool:
+    return kind is type(None) or (issubclass(kind, int | float) and not issubclass(kind, bool))
+
+
+def window_scaling(window: Floats) -> Scaling:
+    """Mean and std of each measure over the window's observed hours (0 and 1 when none is)."""
+    observed = ~np.isnan(window)
+    counts = observed.sum(axis=0)
+    filled = np.where(observed, window, 0.0)
+    mean = np.divide(filled.sum(axis=0), counts, out=np.zeros(window.shape[1]), where=counts > 0)
+    spread = np.where(observed, window - mean, 0.0)
+    var = np.divide((spread**2).sum(axis=0), counts, out=np.ones(window.shape[1]), where=counts > 0)
+    return Scaling(mean, np.maximum(np.sqrt(var), MIN_STD))
+
+
+def calendar_features(first_hour: int, count: int) -> Floats:
+    hours = np.arange(first_hour, first_hour + count)
+    hour_of_day = hours % 24
+    day_of_week = (hours // 24 + 3) % 7  # 1970-01-01 was a Thursday: Monday = 0
+    return np.stack(
+        [
+            np.sin(2 * np.pi * hour_of_day / 24),
+            np.cos(2 * np.pi * hour_of_day / 24),
+            np.sin(2 * np.pi * day_of_week / 7),
+            np.cos(2 * np.pi * day_of_week / 7),
+        ],
+        axis=1,
+    )
+
+
+def encode_window(window: Floats, first_hour: int) -> tuple[npt.NDArray[np.float32], Scaling]:
+    """The model input for one window of raw hourly means: (hours, len(CHANNELS)) float32.
+
+    Measures are standardised with the window's own scaling; a missing hour takes the last measured
+    value before it (the window's mean, 0, at the start) and its `observed` channel is 0.
+    """
+    scaling = window_scaling(window)
+    scaled = (window - scaling.mean) / scaling.std
+    observed = ~np.isnan(window[:, HOURLY_MEASURES.index(TARGET)])
+    scaled = _forward_fill(scaled)
+    encoded = np.concatenate(
+        [scaled, observed[:, None].astype(np.float64), calendar_features(first_hour, len(window))], axis=1
+    )
+    return encoded.astype(np.float32), scaling
+
+
+def _forward_fill(values: Floats) -> Floats:
+    rows = np.arange(len(values))[:, None]
+    last_seen = np.where(~np.isnan(values), rows, -1)
+    np.maximum.accumulate(last_seen, axis=0, out=last_seen)
+    filled = values[np.maximum(last_seen, 0), np.arange(values.shape[1])]
+    return np.where(last_seen >= 0, filled, 0.0)
+
+
+def model_input(series: HourlySeries, spec: WindowSpec) -> tuple[npt.NDArray[np.float32], Scaling]:
+    """The last `lookback` hours of a request's series, encoded; a 400-worthy error if too short."""
+    if len(series.values) < spec.lookback:
+        raise FeatureError(
+            f"the model needs the last {spec.lookback} hours; the hours given span {len(series.values)}"
+        )
+    window = series.values[-spec.lookback :]
+    if np.isnan(window[:, HOURLY_MEASURES.index(TARGET)]).all():
+        raise FeatureError(f"none of the last {spec.lookback} hours has a measured {TARGET}")
+    return encode_window(window, series.last - spec.lookback + 1)
+
+
+def decode_forecast(predicted: Floats, scaling: Scaling) -> Floats:
+    """Model output (standardised target) -> kW, never negative."""
+    return np.maximum(predicted * scaling.target_std + scaling.target_mean, 0.0)
+
+
+def encode_target(future: Floats, scaling: Scaling) -> Floats:
+    """Training target: the next hours' TARGET means standardised with the input window's scaling."""
+    return (future - scaling.target_mean) / scaling.target_std
+
+
+def training_windows(
+    series: HourlySeries, spec: WindowSpec, origins: Sequence[int] | None = None
+) -> tuple[npt.NDArray[np.float32], Floats, Floats, npt.NDArray[np.int64]]:
+    """Windows for training and evaluation through the serving code path.
+
+    An origin is the last input hour (epoch hours). Returns inputs (N, lookback, channels), standardised
+    targets (N, horizon), the raw targets in kW (N, horizon) and the origins kept: those whose input has
+    a measured target hour and whose whole horizon is measured.
+    """
+    target = series.values[:, HOURLY_MEASURES.index(TARGET)]
+    candidates = (
+        range(series.start + spec.lookback - 1, series.last - spec.horizon + 1)
+        if origins is None
+        else origins
+    )
+    inputs, scaled_targets, raw_targets, kept = [], [], [], []
+    for origin in candidates:
+        end = origin - series.start + 1
+        if end < spec.lookback or end + spec.horizon > len(target):
+            continue
+        future = target[end : end + spec.horizon]
+        window = series.values[end - spec.lookback : end]
+        if np.isnan(future).any() or np.isnan(window[:, HOURLY_MEASURES.index(TARGET)]).all():
+            continue
+        encoded, scaling = encode_window(window, origin - spec.lookback + 1)
+        inputs.append(encoded)
+        scaled_targets.append(encode_target(future, scaling))
+        raw_targets.append(future)
+        kept.append(origin)
+    channels = len(CHANNELS)
+    if not inputs:
+        return (
+            np.zeros((0, spec.lookback, channels), np.float32),
+            np.zeros((0, spec.horizon)),
+            np.zeros((0, spec.horizon)),
+            np.zeros(0, np.int64),
+        )
+    return np.stack(inputs), np.stack(scaled_targets), np.stack(raw_targets), np.asarray(kept, np.int64)
+
+
+MIN_HOURS_PER_DAY = 20  # a day with fewer measured hours has no trustworthy total
+
+
+def daily_energy_kwh(series: HourlySeries) -> list[tuple[int, float]]:
+    """(epoch day, kWh) of each UTC day with at least MIN_HOURS_PER_DAY measured hours.
+
+    A day's energy is the mean active power of its measured hours times 24 h: missing hours take the
+    day's mean, which is what the sum of minutes / 60 gives on a complete day.
+    """
+    power = series.values[:, HOURLY_MEASURES.index(TARGET)]
+    days = (np.arange(series.start, series.last + 1)) // 24
+    totals = []
+    for day in np.unique(days):
+        hours = power[days == day]
+        measured = hours[~np.isnan(hours)]
+        if len(measured) >= MIN_HOURS_PER_DAY:
+            totals.append((int(day), float(measured.mean() * 24)))
+    return totals

@@ -1,0 +1,1 @@
+"""The forecaster: a SageMaker bring-your-own-container server for Wattcast's model bundles."""

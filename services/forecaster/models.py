@@ -1,0 +1,58 @@
+"""A loaded model: its bundle, flavour, runtime, hooks and the memory it takes."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from services.forecaster.bundles import Flavour, Hooks, detect_flavour, load_hooks, read_metadata
+from services.forecaster.errors import BundleError
+from services.forecaster.runtimes import load_lstm, load_prophet
+
+JSON = "application/json"
+PNG = "image/png"
+
+
+@dataclass
+class LoadedModel:
+    name: str
+    url: str
+    root: Path
+    flavour: Flavour
+    metadata: dict[str, Any]
+    runtime: Any
+    hooks: Hooks
+    memory_bytes: int = 0
+    loaded_at: float = field(default_factory=time.time)
+
+    @property
+    def accepts(self) -> tuple[str, ...]:
+        offered = self.metadata.get("accept") or [JSON]
+        return tuple(str(kind) for kind in offered)
+
+    @property
+    def runtime_name(self) -> str:
+        return str(getattr(self.runtime, "name", type(self.runtime).__name__))
+
+
+def load_model(
+    name: str, root: Path, *, url: str | None = None, uncertainty_samples: int = 300
+) -> LoadedModel:
+    if not root.is_dir():
+        raise BundleError(f"{root} is not a model folder")
+    flavour = detect_flavour(root)
+    metadata = read_metadata(root)
+    hooks = load_hooks(root, module_name=f"wattcast_bundle_{abs(hash((name, str(root), time.time_ns())))}")
+    if flavour is Flavour.PROPHET:
+        if hooks.handler is None:
+            raise BundleError("a Prophet bundle needs code/inference.py with handler(data, context)")
+        runtime = load_prophet(root, uncertainty_samples)
+    else:
+        runtime = load_lstm(root)
+    return LoadedModel(name, url or str(root), root, flavour, metadata, runtime, hooks, _disk_bytes(root))
+
+
+def _disk_bytes(root: Path) -> int:
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
