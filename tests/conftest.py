@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -55,3 +56,20 @@ def aws(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsClient
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
     reset_clients()
     yield AwsClients(Settings.from_env())
+
+
+@pytest.fixture(scope="session")
+def sample_bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The sample LSTM and Prophet bundles (archives and unpacked folders), built once."""
+    from scripts.sample_bundles import sample_lstm_bundle, sample_prophet_bundle
+    from tests.bundle_fixtures import unpacked_copy
+
+    root = tmp_path_factory.mktemp("bundles")
+    lstm = sample_lstm_bundle(root / "lstm.tar.gz")
+    prophet = sample_prophet_bundle(root / "prophet.tar.gz")
+    return {
+        "lstm.tar.gz": lstm,
+        "prophet.tar.gz": prophet,
+        "lstm": unpacked_copy(lstm, root / "unpacked" / "lstm"),
+        "prophet": unpacked_copy(prophet, root / "unpacked" / "prophet"),
+    }
