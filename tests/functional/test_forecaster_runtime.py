@@ -1,0 +1,154 @@
+"""The forecaster over real HTTP on 127.0.0.1: boto3 `sagemaker-runtime` against the runtime API
+path (target models fetched from S3 on moto), and `wattcast serve` under gunicorn."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from services.core.clients import AwsClients
+from services.core.settings import Settings
+from services.forecaster.app import create_app
+from tests.unit.test_forecaster_app import lstm_request, prophet_request
+
+pytestmark = pytest.mark.functional
+ENDPOINT = "wattcast-forecaster"
+
+
+@pytest.fixture
+def runtime(
+    aws: AwsClients, sample_bundles: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[object]:
+    """A multi-model server on loopback; boto3's sagemaker-runtime points at it, S3 at moto."""
+    settings = aws.settings
+    aws.s3.create_bucket(Bucket=settings.data_bucket)
+    for key, name in (("prophet/h1.tar.gz", "prophet.tar.gz"), ("lstm/1.tar.gz", "lstm.tar.gz")):
+        aws.s3.upload_file(str(sample_bundles[name]), settings.data_bucket, settings.models_prefix + key)
+    app = create_app(settings.replace(forecaster_models_dir=tmp_path / "models"), multi_model=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", f"http://127.0.0.1:{server.server_port}")
+    yield AwsClients(Settings.from_env()).client("sagemaker-runtime")
+    server.shutdown()
+
+
+def test_boto3_invokes_target_models_fetched_from_s3(runtime) -> None:
+    lstm = runtime.invoke_endpoint(
+        EndpointName=ENDPOINT,
+        TargetModel="lstm/1.tar.gz",
+        ContentType="application/json",
+        Body=json.dumps(lstm_request()),
+        CustomAttributes="trace=7",
+    )
+    assert lstm["ContentType"] == "application/json"
+    assert lstm["InvokedProductionVariant"] == "AllTraffic"
+    assert len(json.loads(lstm["Body"].read())["predictions"][0]["forecast"]) == 24
+    prophet = runtime.invoke_endpoint(
+        EndpointName=ENDPOINT,
+        TargetModel="prophet/h1.tar.gz",
+        ContentType="application/json",
+        Body=json.dumps(prophet_request()),
+    )
+    assert json.loads(prophet["Body"].read())["month"] == "2010-02"
+
+
+def test_a_models_own_failure_is_a_model_error_with_its_message(runtime) -> None:
+    with pytest.raises(runtime.exceptions.ModelError) as raised:
+        runtime.invoke_endpoint(
+            EndpointName=ENDPOINT,
+            TargetModel="prophet/h1.tar.gz",
+            ContentType="application/json",
+            Body=json.dumps({"household_id": "h1", "as_of": "later"}),
+        )
+    error = raised.value.response
+    assert error["OriginalStatusCode"] == 400
+    assert "as_of" in json.loads(error["OriginalMessage"])["message"]
+
+
+def test_an_unsupported_content_type_is_the_containers_415_as_a_model_error(runtime) -> None:
+    with pytest.raises(runtime.exceptions.ModelError) as raised:
+        runtime.invoke_endpoint(
+            EndpointName=ENDPOINT, TargetModel="lstm/1.tar.gz", ContentType="text/csv", Body=b"1,2"
+        )
+    assert raised.value.response["OriginalStatusCode"] == 415
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "target", "words"),
+    [
+        (ENDPOINT, "prophet/missing.tar.gz", "Failed to download model data"),
+        (ENDPOINT, "../escape.tar.gz", "is not a relative S3 key"),
+        ("another-endpoint", "lstm/1.tar.gz", "Endpoint another-endpoint not found"),
+    ],
+)
+def test_bad_calls_are_validation_errors(runtime, endpoint, target, words) -> None:
+    with pytest.raises(runtime.exceptions.ValidationError, match=words):
+        runtime.invoke_endpoint(
+            EndpointName=endpoint, TargetModel=target, ContentType="application/json", Body=b"{}"
+        )
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_wattcast_serve_answers_ping_fast_and_stops_on_sigterm(sample_bundles: dict[str, Path]) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WATTCAST_")}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "scripts.cli",
+            "serve",
+            "--model-dir",
+            str(sample_bundles["lstm"]),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        ping_seconds = None
+        for _ in range(200):
+            started = time.monotonic()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=2) as response:
+                    if response.status == 200:
+                        ping_seconds = time.monotonic() - started
+                        break
+            except OSError:
+                time.sleep(0.1)
+        assert ping_seconds is not None and ping_seconds < 2.0
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/invocations",
+            data=json.dumps(lstm_request()).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert len(json.loads(response.read())["predictions"][0]["forecast"]) == 24
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
