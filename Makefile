@@ -40,6 +40,7 @@ lint: setup
 
 bench: setup
 	$(BIN)/wattcast bench ingest
+	$(BIN)/wattcast bench forecaster
 
 clean:
 	rm -rf $(VENV) .wattcast out .mypy_cache .ruff_cache .pytest_cache

@@ -12,9 +12,12 @@ request itself, never from a table that could drift.
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -34,6 +37,8 @@ CALENDAR: tuple[str, ...] = ("hour_sin", "hour_cos", "dow_sin", "dow_cos")
 CHANNELS: tuple[str, ...] = (*HOURLY_MEASURES, "observed", *CALENDAR)
 MAX_LOOKBACK = 336
 MAX_HORIZON = 24
+_MEASURES_OF = operator.itemgetter(*HOURLY_MEASURES)
+HOURS_PER_WEEK = 168
 MIN_STD = 1e-3  # a flat measure (e.g. an idle sub-meter) must not blow up when standardised
 SECONDS_PER_HOUR = 3600
 
@@ -102,15 +107,34 @@ def hour_ts(epoch_hours: int) -> str:
     return datetime.fromtimestamp(epoch_hours * SECONDS_PER_HOUR, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def hour_timestamps(first_hour: int, count: int) -> list[str]:
+    """ISO timestamps of `count` consecutive hours from `first_hour` (vectorised `hour_ts`)."""
+    hours = np.arange(first_hour, first_hour + count).astype("datetime64[h]")
+    return list(np.char.add(np.datetime_as_string(hours, unit="s"), "Z").tolist())
+
+
+def _epoch_hours(stamps: list[Any]) -> npt.NDArray[np.int64]:
+    """Hours since the epoch of each `ts`: one comparison when they are consecutive hours in the
+    canonical form (the usual request), a full parse of each otherwise."""
+    if stamps and isinstance(stamps[0], str) and stamps[0].endswith(":00:00Z"):
+        first = epoch_hour(stamps[0])
+        if stamps == hour_timestamps(first, len(stamps)):
+            return np.arange(first, first + len(stamps), dtype=np.int64)
+    return np.array([epoch_hour(ts) for ts in stamps], dtype=np.int64)
+
+
 def series_from_hours(hours: Sequence[Mapping[str, Any]]) -> HourlySeries:
     """Place a request's hours on the hourly grid by their `ts`; absent hours and nulls become NaN."""
     if not isinstance(hours, list) or not hours:
         raise FeatureError("hours must be a non-empty list of {ts, measures...} objects")
     if not all(isinstance(hour, dict) for hour in hours):
         raise FeatureError("every element of hours must be an object")
-    rows = [[hour.get(m) for m in HOURLY_MEASURES] for hour in hours]
+    try:  # every measure present (null or not): the usual request
+        rows = [list(_MEASURES_OF(hour)) for hour in hours]
+    except KeyError:
+        rows = [[hour.get(m) for m in HOURLY_MEASURES] for hour in hours]
     values = _as_floats(rows)
-    positions = np.array([epoch_hour(hour.get("ts")) for hour in hours], dtype=np.int64)
+    positions = _epoch_hours([hour.get("ts") for hour in hours])
     start, last = int(positions.min()), int(positions.max())
     if last - start >= 100 * MAX_LOOKBACK:
         raise FeatureError(f"hours span {last - start + 1} hours; send at most the last {MAX_LOOKBACK}")
@@ -121,7 +145,7 @@ def series_from_hours(hours: Sequence[Mapping[str, Any]]) -> HourlySeries:
 
 def _as_floats(rows: list[list[Any]]) -> Floats:
     """Rows of JSON numbers or nulls -> floats (NaN for null), refusing strings, booleans and infinities."""
-    kinds = {type(value) for row in rows for value in row}
+    kinds = set(map(type, itertools.chain.from_iterable(rows)))
     if not all(_numeric_or_null(kind) for kind in kinds):
         for i, row in enumerate(rows):
             for name, value in zip(HOURLY_MEASURES, row, strict=True):
@@ -151,10 +175,16 @@ def window_scaling(window: Floats) -> Scaling:
 
 
 def calendar_features(first_hour: int, count: int) -> Floats:
+    """Hour-of-day and day-of-week on the unit circle; depends only on the hour of the week."""
+    return _calendar(first_hour % HOURS_PER_WEEK, count)
+
+
+@lru_cache(maxsize=4 * HOURS_PER_WEEK)
+def _calendar(first_hour: int, count: int) -> Floats:
     hours = np.arange(first_hour, first_hour + count)
     hour_of_day = hours % 24
     day_of_week = (hours // 24 + 3) % 7  # 1970-01-01 was a Thursday: Monday = 0
-    return np.stack(
+    table = np.stack(
         [
             np.sin(2 * np.pi * hour_of_day / 24),
             np.cos(2 * np.pi * hour_of_day / 24),
@@ -163,6 +193,8 @@ def calendar_features(first_hour: int, count: int) -> Floats:
         ],
         axis=1,
     )
+    table.setflags(write=False)  # shared by every caller through the cache
+    return table
 
 
 def encode_window(window: Floats, first_hour: int) -> tuple[npt.NDArray[np.float32], Scaling]:

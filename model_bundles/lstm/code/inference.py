@@ -14,12 +14,22 @@ from typing import Any
 import numpy as np
 import wattcast_features as features
 
+try:  # 3-5x faster JSON where the image has it; the standard library otherwise
+    from orjson import dumps as _dumps
+    from orjson import loads as _loads
+except ImportError:
+    from json import loads as _loads
+
+    def _dumps(value: Any) -> bytes:
+        return json.dumps(value).encode()
+
+
 METADATA = json.loads((Path(__file__).resolve().parent.parent / "metadata.json").read_text())
 SPEC = features.WindowSpec(METADATA["lookback"], METADATA["horizon"])
 MAX_INSTANCES = 1_000
 
 
-def handler(data: Any, context: Any) -> tuple[str, str]:
+def handler(data: Any, context: Any) -> tuple[bytes, str]:
     request = _read_json(data)
     instances = request.get("instances") if isinstance(request, dict) else None
     if not isinstance(instances, list) or not instances:
@@ -44,19 +54,23 @@ def handler(data: Any, context: Any) -> tuple[str, str]:
         {
             "household_id": household,
             "forecast": [
-                {"ts": features.hour_ts(origin + lead + 1), features.TARGET: round(float(kw), 6)}
-                for lead, kw in enumerate(features.decode_forecast(row, scaling))
+                {"ts": ts, features.TARGET: kw}
+                for ts, kw in zip(
+                    features.hour_timestamps(origin + 1, SPEC.horizon),
+                    np.round(features.decode_forecast(row, scaling), 6).tolist(),
+                    strict=True,
+                )
             ],
         }
         for household, origin, scaling, row in zip(households, origins, scalings, predicted, strict=True)
     ]
-    return json.dumps({"predictions": predictions}), "application/json"
+    return _dumps({"predictions": predictions}), "application/json"
 
 
 def _read_json(data: Any) -> Any:
     raw = data.read() if hasattr(data, "read") else data
     try:
-        return json.loads(raw)
+        return _loads(raw)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"body: not JSON ({exc})") from exc
 
