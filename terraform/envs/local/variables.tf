@@ -1,0 +1,97 @@
+# Same names and defaults as services/core/settings.py (and envs/aws): the services, the embedded stack
+# and `wattcast stack up --localstack` find these resources without any WATTCAST_* override.
+
+variable "localstack_region" {
+  description = "Region LocalStack answers in (any region works; us-east-1 is LocalStack's default)."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "localstack_endpoint" {
+  description = "LocalStack edge endpoint used for every service."
+  type        = string
+  default     = "http://localhost:4566"
+}
+
+variable "tags" {
+  description = "Tags merged into every resource's tags."
+  type        = map(string)
+  default     = {}
+}
+
+variable "readings_stream" {
+  description = "Kinesis stream the meters publish readings to (WATTCAST_READINGS_STREAM)."
+  type        = string
+  default     = "wattcast-readings"
+}
+
+variable "hourly_stream" {
+  description = "Kinesis stream of hour-closed events (WATTCAST_HOURLY_STREAM)."
+  type        = string
+  default     = "wattcast-hourly"
+}
+
+variable "readings_shards" {
+  description = "Shards of the readings stream (the embedded stack uses 2)."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.readings_shards >= 1 && var.readings_shards <= 16 && floor(var.readings_shards) == var.readings_shards
+    error_message = "readings_shards must be a whole number 1..16 locally."
+  }
+}
+
+variable "data_bucket" {
+  description = "S3 bucket for raw archive, dead letters, models (WATTCAST_DATA_BUCKET)."
+  type        = string
+  default     = "wattcast-data"
+}
+
+variable "raw_prefix" {
+  description = "Raw archive key prefix (WATTCAST_RAW_PREFIX)."
+  type        = string
+  default     = "raw/"
+}
+
+variable "dead_letter_prefix" {
+  description = "Key prefix of parked rejected records (WATTCAST_DEAD_LETTER_PREFIX)."
+  type        = string
+  default     = "dead-letter/"
+}
+
+variable "models_prefix" {
+  description = "Key prefix of model bundles (WATTCAST_MODELS_PREFIX)."
+  type        = string
+  default     = "models/"
+}
+
+variable "hourly_table" {
+  description = "DynamoDB hourly aggregates table (WATTCAST_HOURLY_TABLE)."
+  type        = string
+  default     = "wattcast-hourly"
+}
+
+variable "households_table" {
+  description = "DynamoDB per-household state table (WATTCAST_HOUSEHOLDS_TABLE)."
+  type        = string
+  default     = "wattcast-households"
+}
+
+variable "forecasts_table" {
+  description = "DynamoDB forecasts table (WATTCAST_FORECASTS_TABLE)."
+  type        = string
+  default     = "wattcast-forecasts"
+}
+
+variable "dead_letter_queue" {
+  description = "SQS queue of rejected readings (WATTCAST_DEAD_LETTER_QUEUE)."
+  type        = string
+  default     = "wattcast-dead-letter"
+}
+
+variable "stream_failures_queue" {
+  description = "SQS queue for batches the local mapping runner gives up on (WATTCAST_STREAM_FAILURES_QUEUE)."
+  type        = string
+  default     = "wattcast-stream-failures"
+}

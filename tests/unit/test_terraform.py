@@ -1,0 +1,392 @@
+"""terraform/, checked statically (python-hcl2, no terraform binary, no network).
+
+1. every .tf parses; 2. the wiring resolves as `terraform validate` would check it; 3. the names, keys,
+environment variables and mapping knobs Terraform gives the services equal services/core/settings.py,
+tables.py and mappings.py; 4. every variable is described and typed; plus the security conventions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scripts import tf_checks
+from scripts.tf_checks import TERRAFORM_DIR, TfDir, expression, load_tree, optional_defaults, references
+from services.core.mappings import EventSourceMapping, ingest_mapping
+from services.core.settings import Settings
+from services.core.tables import table_specs
+
+SETTINGS = Settings()
+DEFAULTS: dict[str, Any] = {f.name: getattr(SETTINGS, f.name) for f in dataclasses.fields(Settings)}
+ENV_TO_FIELD = {env: name for name, env in Settings.env_names().items()}
+MODULES = ("kinesis_stream", "lambda_image_function", "sagemaker_endpoint", "storage")
+ROOTS = ("envs/aws", "envs/local")
+NAME_FIELDS = (
+    "readings_stream", "hourly_stream", "data_bucket", "raw_prefix", "dead_letter_prefix", "models_prefix",
+    "hourly_table", "households_table", "forecasts_table", "dead_letter_queue", "stream_failures_queue",
+)  # fmt: skip
+ECR_REPOSITORIES = {
+    "ingest": "wattcast-ingest",
+    "preprocess": "wattcast-preprocess",
+    "forecaster": "wattcast-forecaster",
+}
+
+
+@pytest.fixture(scope="module")
+def tree() -> dict[Path, TfDir]:
+    return load_tree()
+
+
+def tf(tree: dict[Path, TfDir], name: str) -> TfDir:
+    return tree[(TERRAFORM_DIR / name).resolve()]
+
+
+def var_of(value: Any) -> str:
+    """The variable a value is exactly (`"${var.x}"` -> "x"); fails for anything else."""
+    expr = expression(value)
+    assert expr is not None and re.fullmatch(r"var\.\w+", expr), f"{value!r} is not a plain var reference"
+    return expr.removeprefix("var.")
+
+
+# ---------------------------------------------------------------- 1. parsing and layout
+
+
+def test_every_tf_file_parses():
+    files = sorted(p for p in TERRAFORM_DIR.rglob("*.tf") if ".terraform" not in p.parts)
+    parsed = [tf_checks.parse_file(p) for p in files]
+    assert len(files) >= 30 and all(isinstance(p, dict) and p for p in parsed)
+
+
+def test_layout(tree):
+    for module in MODULES:
+        for file in ("main.tf", "iam.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"):
+            assert (TERRAFORM_DIR / "modules" / module / file).is_file(), f"modules/{module}/{file}"
+    for root in ROOTS:
+        assert (TERRAFORM_DIR / root / "README.md").is_file()
+        assert tf(tree, root).modules, root
+    assert (TERRAFORM_DIR / "envs/aws/example.tfvars").is_file()
+
+
+def test_example_tfvars_sets_only_declared_variables_and_attributes(tree):
+    variables = tf(tree, "envs/aws").variables
+    example = tf_checks.parse_file(TERRAFORM_DIR / "envs/aws/example.tfvars")
+    for name, value in example.items():
+        if name.startswith("__"):
+            continue
+        assert name in variables, f"example.tfvars sets undeclared {name!r}"
+        if isinstance(value, dict) and str(variables[name]["type"]).startswith("${object("):
+            attributes = set(re.findall(r"(\w+)\s*=", variables[name]["type"]))
+            assert {k for k in value if not k.startswith("__")} <= attributes, name
+
+
+# ---------------------------------------------------------------- 2. wiring (like terraform validate)
+
+
+def test_references_resolve(tree):
+    assert [p for d in tree.values() for p in tf_checks.check_references(d, tree)] == []
+
+
+def test_module_calls_pass_declared_and_required_variables(tree):
+    assert [p for d in tree.values() for p in tf_checks.check_module_calls(d, tree)] == []
+
+
+def test_outputs_are_described_and_named_after_what_they_expose(tree):
+    assert [p for d in tree.values() for p in tf_checks.check_outputs(d)] == []
+
+
+def test_nothing_declared_is_unused(tree):
+    assert [p for d in tree.values() for p in tf_checks.check_unused(d)] == []
+
+
+def test_the_checker_catches_broken_wiring(tmp_path):
+    module, root = tmp_path / "modules" / "m", tmp_path / "root"
+    module.mkdir(parents=True)
+    root.mkdir()
+    (module / "main.tf").write_text(
+        'variable "needed" {\n  description = "d"\n  type = string\n}\n'
+        'resource "aws_sqs_queue" "q" {\n  name = var.needed\n}\n'
+        'output "sqs_queue_arn" {\n  description = "d"\n  value = aws_sqs_queue.q.arn\n}\n'
+    )
+    (root / "main.tf").write_text(
+        'module "m" {\n  source = "../modules/m"\n  unknown = var.missing\n}\n'
+        'output "m_arn" {\n  description = "d"\n  value = module.m.nope\n}\n'
+        'output "x" {\n  description = "d"\n  value = aws_s3_bucket.ghost.arn\n}\n'
+    )
+    tree = {d: tf_checks.load_dir(d) for d in (module.resolve(), root.resolve())}
+    problems = "\n".join(tf_checks.check_tree(tree))
+    assert "var 'missing' is not declared" in problems
+    assert "module.m has no output 'nope'" in problems
+    assert "resource 'aws_s3_bucket.ghost' is not declared" in problems
+    assert "passes 'unknown'" in problems and "misses required variable 'needed'" in problems
+
+
+# ---------------------------------------------------------------- 3. the contract with the services
+
+
+STREAMS = ("readings_stream", "hourly_stream")
+
+
+@pytest.mark.parametrize(
+    ("directory", "names"),
+    [
+        *((root, NAME_FIELDS) for root in ROOTS),
+        ("modules/storage", [n for n in NAME_FIELDS if n not in STREAMS]),
+    ],
+)
+def test_variables_named_after_settings_default_to_them(tree, directory, names):
+    variables = tf(tree, directory).variables
+    shared = sorted(set(variables) & set(DEFAULTS))
+    assert set(names) <= set(shared), "every resource name is a variable"
+    for name in shared:
+        assert variables[name].get("default") == DEFAULTS[name], f"{directory}: var.{name}"
+
+
+def test_the_aws_root_has_every_name_and_mapping_knob_of_settings(tree):
+    knobs = {n for n in DEFAULTS if n.startswith(("ingest_", "preprocess_"))} | {"starting_position"}
+    names = {*NAME_FIELDS, "forecaster_endpoint", "ingest_function", "preprocess_function"}
+    assert names | knobs <= set(tf(tree, "envs/aws").variables)
+
+
+def test_table_keys_equal_table_specs(tree):
+    storage = tf(tree, "modules/storage")
+    terraform_tables = {}
+    for table in storage.locals["tables"].values():
+        name = storage.variables[var_of(table["name"])]["default"]
+        terraform_tables[name] = (table["hash_key"], table["range_key"], table["ttl_attribute"])
+    services_tables = {s.name: (s.hash_key, s.range_key, s.ttl_attribute) for s in table_specs(SETTINGS)}
+    assert terraform_tables == services_tables
+    table = storage.resources["aws_dynamodb_table.this"]
+    assert [a["type"] for a in table["attribute"]] == ["S"] and "S" in str(table["dynamic"])
+    assert table["point_in_time_recovery"][0]["enabled"] is True
+
+
+def function_calls(tree: dict[Path, TfDir]) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in tf(tree, "envs/aws").modules.items() if "lambda_image_function" in v["source"]}
+
+
+def test_function_environment_is_settings_names_fed_by_matching_variables(tree):
+    calls = function_calls(tree)
+    assert set(calls) == {"ingest", "preprocess"}
+    for call, body in calls.items():
+        for env_name, value in body["environment"].items():
+            assert env_name in ENV_TO_FIELD, f"{call}: {env_name} is not in Settings.env_names()"
+            assert var_of(value) == ENV_TO_FIELD[env_name], f"{call}: {env_name} = {value}"
+    uses = {
+        "ingest": {"readings_stream", "hourly_stream", "data_bucket", "raw_prefix", "dead_letter_prefix",
+                   "hourly_table", "households_table", "dead_letter_queue"},
+        "preprocess": {"hourly_stream", "hourly_table", "forecasts_table", "forecaster_endpoint"},
+    }  # fmt: skip
+    for call, fields in uses.items():
+        assert {ENV_TO_FIELD[e] for e in calls[call]["environment"]} == fields, call
+
+
+@pytest.mark.parametrize("root", ROOTS)
+def test_service_environment_outputs_name_settings(tree, root):
+    environment = tf(tree, root).outputs["service_environment"]["value"]
+    wattcast = {k: v for k, v in environment.items() if k.startswith("WATTCAST_")}
+    assert {ENV_TO_FIELD[k] for k in wattcast} >= set(NAME_FIELDS)
+    for env_name, value in wattcast.items():
+        assert var_of(value) == ENV_TO_FIELD[env_name]
+
+
+@pytest.mark.parametrize(
+    ("call", "source", "prefix"), [("ingest", "readings", "ingest"), ("preprocess", "hourly", "preprocess")]
+)
+def test_mapping_knobs_are_the_settings_variables(tree, call, source, prefix):
+    body = function_calls(tree)[call]
+    (mapping,) = body["event_source_mappings"].values()
+    knobs = {
+        "batch_size": f"{prefix}_batch_size",
+        "maximum_batching_window_in_seconds": f"{prefix}_batching_window_seconds",
+        "maximum_retry_attempts": f"{prefix}_maximum_retry_attempts",
+        "maximum_record_age_in_seconds": f"{prefix}_maximum_record_age_seconds",
+        "starting_position": "starting_position",
+    }
+    for argument, field in knobs.items():
+        assert var_of(mapping[argument]) == field, argument
+    assert var_of(body["timeout"]) == f"{prefix}_function_timeout_seconds"
+    assert var_of(body["function_name"]) == f"{prefix}_function"
+    expected = ingest_mapping(SETTINGS)  # preprocess has no mapping in services yet: same failure semantics
+    assert mapping["report_batch_item_failures"] is expected.report_batch_item_failures
+    assert mapping["bisect_batch_on_function_error"] is expected.bisect_batch_on_function_error
+    assert expression(mapping["event_source_arn"]) == f"module.{source}_stream.kinesis_stream_arn"
+    assert (
+        expression(mapping["on_failure_destination_arn"])
+        == 'module.storage.sqs_queue_arns["stream_failures"]'
+    )
+    assert var_of(tf(tree, "envs/aws").modules[f"{source}_stream"]["name"]) == f"{source}_stream"
+
+
+def test_module_mapping_defaults_are_event_source_mapping_defaults(tree):
+    type_ = tf(tree, "modules/lambda_image_function").variables["event_source_mappings"]["type"]
+    defaults = optional_defaults(type_)
+    fields = {f.name: f.default for f in dataclasses.fields(EventSourceMapping)}
+    pairs = {
+        "batch_size": "batch_size",
+        "maximum_batching_window_in_seconds": "maximum_batching_window_seconds",
+        "starting_position": "starting_position",
+        "report_batch_item_failures": "report_batch_item_failures",
+        "bisect_batch_on_function_error": "bisect_batch_on_function_error",
+        "maximum_retry_attempts": "maximum_retry_attempts",
+        "maximum_record_age_in_seconds": "maximum_record_age_seconds",
+        "enabled": "enabled",
+    }
+    for argument, field in pairs.items():
+        assert defaults[argument] == fields[field], argument
+
+
+def test_images_repositories_and_handlers(tree):
+    aws = tf(tree, "envs/aws")
+    assert optional_defaults(aws.variables["ecr_repositories"]["type"]) == ECR_REPOSITORIES
+    assert set(tf(tree, "modules/storage").variables["ecr_repositories"]["default"]) == set(
+        ECR_REPOSITORIES.values()
+    )
+    assert aws.variables["ingest_handler"]["default"] == ingest_mapping(SETTINGS).handler
+    assert var_of(aws.modules["forecaster"]["endpoint_name"]) == "forecaster_endpoint"
+
+
+def test_each_function_may_touch_exactly_what_it_uses(tree):
+    calls = function_calls(tree)
+    ingest, preprocess = (
+        str({k: v for k, v in calls[c].items() if k not in ("environment", "event_source_mappings")})
+        for c in ("ingest", "preprocess")
+    )
+    needles = ("module.hourly_stream", '["hourly"]', '["households"]', '["dead_letter"]')
+    for needle in (*needles, "var.raw_prefix", "var.dead_letter_prefix"):
+        assert needle in ingest, needle
+    assert "sagemaker_endpoint_arns" not in ingest and '["forecasts"]' not in ingest
+    for needle in ("module.forecaster", '["hourly"]', '["forecasts"]'):
+        assert needle in preprocess, needle
+    for absent in ("kinesis_put_stream_arns", "s3_write_prefixes", "sqs_send_queue_arns", '["households"]'):
+        assert absent not in preprocess, absent
+
+
+# ---------------------------------------------------------------- 4. variables, and conventions
+
+
+def test_every_variable_is_described_and_typed_without_any(tree):
+    assert [p for d in tree.values() for p in tf_checks.check_variables(d)] == []
+
+
+def tf_texts() -> dict[Path, str]:
+    return {
+        p: p.read_text(encoding="utf-8") for p in TERRAFORM_DIR.rglob("*.tf") if ".terraform" not in p.parts
+    }
+
+
+def test_no_hard_coded_region_account_or_partition():
+    for path, text in tf_texts().items():
+        code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+        assert not re.search(r"\barn:aws(-[a-z]+)?:", code), f"{path}: use data.aws_partition"
+        assert not re.search(r"(?<![\w-])\d{12}(?![\w-])", code), f"{path}: account id"
+        if "envs/local" not in path.as_posix():  # LocalStack's default region, as a variable default
+            assert not re.search(r"\b(us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-\d\b", code), f"{path}: region"
+        assert "FullAccess" not in code, f"{path}: no FullAccess managed policies"
+
+
+# Actions AWS offers no resource-level permissions for; a key policy's "*" is its own key.
+STAR_ALLOWED = {
+    "xray:PutTraceSegments", "xray:PutTelemetryRecords",
+    "ecr:GetAuthorizationToken", "cloudwatch:PutMetricData",
+    "ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
+    "ec2:DeleteNetworkInterfacePermission", "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs",
+    "ec2:DescribeDhcpOptions", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
+}  # fmt: skip
+
+
+def policy_statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    statements = list(document.get("statement", []))
+    for dynamic in document.get("dynamic", []):
+        statements += dynamic.get("statement", {}).get("content", [])
+    return statements
+
+
+def test_iam_names_exact_resources(tree):
+    for directory in tree.values():
+        for address, document in directory.data.items():
+            if not address.startswith("aws_iam_policy_document.") or address.endswith(".kms"):
+                continue
+            for statement in policy_statements(document):
+                resources = statement.get("resources")
+                if isinstance(resources, list) and "*" in resources:
+                    assert set(statement["actions"]) <= STAR_ALLOWED, (
+                        f"{directory.name} {address}: {statement['actions']}"
+                    )
+    for directory in tree.values():
+        assert not [a for a in directory.resources if a.startswith(("aws_iam_user", "aws_iam_policy."))]
+
+
+TAGGABLE = (
+    "aws_kms_key", "aws_s3_bucket", "aws_dynamodb_table", "aws_sqs_queue", "aws_ecr_repository",
+    "aws_kinesis_stream", "aws_cloudwatch_log_group", "aws_lambda_function",
+    "aws_lambda_event_source_mapping", "aws_iam_role", "aws_sagemaker_model",
+    "aws_sagemaker_endpoint_configuration", "aws_sagemaker_endpoint", "aws_appautoscaling_target",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_tags_are_merged_everywhere(tree, module):
+    directory = tf(tree, f"modules/{module}")
+    assert "var.tags" in str(directory.locals["tags"]) and str(directory.locals["tags"]).startswith(
+        "${merge("
+    )
+    for address, body in directory.resources.items():
+        if address.split(".")[0] in TAGGABLE:
+            assert "local.tags" in str(body.get("tags")), f"{module}: {address} is not tagged"
+    for root in ROOTS:
+        for call, body in tf(tree, root).modules.items():
+            assert expression(body["tags"]) == "local.tags", f"{root}: module {call}"
+
+
+def required_aws(directory: TfDir) -> dict[str, str]:
+    (block,) = directory.terraform
+    (providers,) = block["required_providers"]
+    return dict(providers["aws"])
+
+
+def test_provider_floors_in_modules_and_exact_pins_in_roots(tree):
+    for module in MODULES:
+        aws = required_aws(tf(tree, f"modules/{module}"))
+        assert aws["source"] == "hashicorp/aws" and re.fullmatch(r">= 5\.\d+", aws["version"]), module
+    for root in ROOTS:
+        aws = required_aws(tf(tree, root))
+        assert re.fullmatch(r"\d+\.\d+\.\d+", aws["version"]), f"{root}: pin the provider exactly"
+    assert len({required_aws(tf(tree, root))["version"] for root in ROOTS}) == 1
+
+
+def test_modules_read_partition_region_account_from_data_sources(tree):
+    allowed = {"aws_partition.current", "aws_region.current", "aws_caller_identity.current"}
+    for module in MODULES:
+        for address in tf(tree, f"modules/{module}").data:
+            assert address in allowed or address.startswith("aws_iam_policy_document."), address
+
+
+def test_checkov_skips_carry_a_reason():
+    for path, text in tf_texts().items():
+        for match in re.finditer(r"#\s*checkov:skip=([^\n]*)", text):
+            check, _, reason = match.group(1).partition(":")
+            assert re.fullmatch(r"CKV2?_AWS_\d+", check), f"{path}: {match.group(0)}"
+            assert len(reason.strip()) >= 20, f"{path}: {check} needs a written reason"
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_module_readme_tables_are_current(tree, module):
+    directory = tf(tree, f"modules/{module}")
+    assert tf_checks.docs_current(directory.path / "README.md", directory), (
+        "run: python -m scripts.tf_checks docs"
+    )
+
+
+def test_references_helper_reads_interpolations_only():
+    refs = references(
+        {"a": "${merge(local.tags, {x = var.y})}", "b": "var.not_an_expression", "c": "${module.m[0].out}"}
+    )
+    assert {(r.kind, r.name, r.output) for r in refs} == {
+        ("local", "tags", None),
+        ("var", "y", None),
+        ("module", "m", "out"),
+    }
