@@ -23,6 +23,7 @@ SUBCOMMAND_MODULES = (
     "scripts.demo",
     "scripts.bench",
     "services.forecaster.serve",
+    "scripts.train",
 )
 
 

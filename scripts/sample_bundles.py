@@ -16,14 +16,7 @@ import pandas as pd
 
 from scripts.package import package_lstm, package_prophet
 from services.core import features
-from services.core.uci import default_data_path, load_uci
-
-
-def hourly_series(frame: pd.DataFrame) -> features.HourlySeries:
-    """Minute readings -> hourly means of the valid minutes (the definition ingest stores)."""
-    hourly = frame.resample("h").mean()
-    start = int(pd.Timestamp(hourly.index[0]).timestamp()) // features.SECONDS_PER_HOUR
-    return features.HourlySeries(start, hourly.loc[:, list(features.HOURLY_MEASURES)].to_numpy(dtype=float))
+from services.core.uci import default_data_path, hourly_series, load_uci
 
 
 def sample_lstm_bundle(
@@ -41,11 +34,11 @@ def sample_lstm_bundle(
     keras.utils.set_random_seed(seed)
     series = hourly_series(load_uci(default_data_path()))
     spec = features.WindowSpec(lookback, horizon)
-    x, y, _, _ = features.training_windows(series, spec)
+    windows = features.training_windows(series, spec)
     window = keras.Input(shape=(lookback, len(features.CHANNELS)), name="window")
     model = keras.Model(window, keras.layers.Dense(horizon)(keras.layers.LSTM(units)(window)))
     model.compile(optimizer="adam", loss="mse")
-    model.fit(x, y, epochs=epochs, batch_size=128, verbose=0)
+    model.fit(windows.inputs, windows.targets, epochs=epochs, batch_size=128, verbose=0)
     metadata = {
         "version": "sample",
         "lookback": lookback,

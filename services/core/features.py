@@ -159,6 +159,25 @@ def _as_floats(rows: list[list[Any]]) -> Floats:
     return values
 
 
+def hourly_from_minutes(minutes: npt.NDArray[np.int64], values: Floats) -> HourlySeries:
+    """Minute readings -> hourly means of each hour's valid minutes (what ingest stores: sum / count).
+
+    `minutes` are minutes since the epoch (any order, no duplicates), `values` (n, 7) with NaN where
+    a minute did not measure. An hour with no valid minute for a measure is NaN for it.
+    """
+    hours = minutes // 60
+    start = int(hours.min())
+    index = hours - start
+    size = int(index.max()) + 1
+    valid = ~np.isnan(values)
+    means = np.full((size, values.shape[1]), np.nan)
+    for column in range(values.shape[1]):
+        sums = np.bincount(index, weights=np.where(valid[:, column], values[:, column], 0.0), minlength=size)
+        counts = np.bincount(index, weights=valid[:, column], minlength=size)
+        np.divide(sums, counts, out=means[:, column], where=counts > 0)
+    return HourlySeries(start, means)
+
+
 def _numeric_or_null(kind: type) -> bool:
     return kind is type(None) or (issubclass(kind, int | float) and not issubclass(kind, bool))
 
@@ -243,22 +262,34 @@ def encode_target(future: Floats, scaling: Scaling) -> Floats:
     return (future - scaling.target_mean) / scaling.target_std
 
 
-def training_windows(
-    series: HourlySeries, spec: WindowSpec, origins: Sequence[int] | None = None
-) -> tuple[npt.NDArray[np.float32], Floats, Floats, npt.NDArray[np.int64]]:
-    """Windows for training and evaluation through the serving code path.
+@dataclass(frozen=True)
+class Windows:
+    """Training or evaluation windows, made by the serving code path."""
 
-    An origin is the last input hour (epoch hours). Returns inputs (N, lookback, channels), standardised
-    targets (N, horizon), the raw targets in kW (N, horizon) and the origins kept: those whose input has
-    a measured target hour and whose whole horizon is measured.
+    inputs: npt.NDArray[np.float32]  # (N, lookback, len(CHANNELS))
+    targets: Floats  # (N, horizon) standardised with each window's own scaling
+    actual_kw: Floats  # (N, horizon) the target hours' means in kW
+    origins: npt.NDArray[np.int64]  # (N,) last input hour, epoch hours
+    target_mean: Floats  # (N,) scaling of each window's target measure
+    target_std: Floats  # (N,)
+
+    def to_kw(self, predicted: Floats) -> Floats:
+        """Standardised predictions of these windows -> kW (the inverse of the scaling, >= 0)."""
+        return np.maximum(predicted * self.target_std[:, None] + self.target_mean[:, None], 0.0)
+
+    def __len__(self) -> int:
+        return len(self.origins)
+
+
+def training_windows(series: HourlySeries, spec: WindowSpec, origins: Sequence[int] | None = None) -> Windows:
+    """Every window whose input has a measured target hour and whose whole horizon is measured.
+
+    An origin is the last input hour (epoch hours); all of them by default.
     """
     target = series.values[:, HOURLY_MEASURES.index(TARGET)]
-    candidates = (
-        range(series.start + spec.lookback - 1, series.last - spec.horizon + 1)
-        if origins is None
-        else origins
-    )
-    inputs, scaled_targets, raw_targets, kept = [], [], [], []
+    every = range(series.start + spec.lookback - 1, series.last - spec.horizon + 1)
+    candidates = every if origins is None else origins
+    inputs, scaled, actual, kept, means, stds = [], [], [], [], [], []
     for origin in candidates:
         end = origin - series.start + 1
         if end < spec.lookback or end + spec.horizon > len(target):
@@ -269,18 +300,29 @@ def training_windows(
             continue
         encoded, scaling = encode_window(window, origin - spec.lookback + 1)
         inputs.append(encoded)
-        scaled_targets.append(encode_target(future, scaling))
-        raw_targets.append(future)
+        scaled.append(encode_target(future, scaling))
+        actual.append(future)
         kept.append(origin)
-    channels = len(CHANNELS)
+        means.append(scaling.target_mean)
+        stds.append(scaling.target_std)
     if not inputs:
-        return (
-            np.zeros((0, spec.lookback, channels), np.float32),
-            np.zeros((0, spec.horizon)),
-            np.zeros((0, spec.horizon)),
+        empty = np.zeros((0, spec.horizon))
+        return Windows(
+            np.zeros((0, spec.lookback, len(CHANNELS)), np.float32),
+            empty,
+            empty,
             np.zeros(0, np.int64),
+            np.zeros(0),
+            np.zeros(0),
         )
-    return np.stack(inputs), np.stack(scaled_targets), np.stack(raw_targets), np.asarray(kept, np.int64)
+    return Windows(
+        np.stack(inputs),
+        np.stack(scaled),
+        np.stack(actual),
+        np.asarray(kept, np.int64),
+        np.asarray(means),
+        np.asarray(stds),
+    )
 
 
 MIN_HOURS_PER_DAY = 20  # a day with fewer measured hours has no trustworthy total

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from services.core.errors import DataError
+from services.core.features import HourlySeries, hourly_from_minutes
 from services.core.reading import MEASURES, format_ts
 
 UCI_TXT_NAME = "household_power_consumption.txt"
@@ -205,3 +206,9 @@ def read_text_lines(path: str | Path) -> Iterator[bytes]:
     """Every line of a UCI file (header first), bytes as stored, line ends included."""
     with open_uci_file(path) as stream:
         yield from stream
+
+
+def hourly_series(frame: pd.DataFrame) -> HourlySeries:
+    """Minute readings -> hourly means of the valid minutes: the definition ingest stores."""
+    minutes = (pd.DatetimeIndex(frame.index).as_unit("s").asi8 // 60).astype(np.int64)
+    return hourly_from_minutes(minutes, frame.loc[:, list(MEASURES)].to_numpy(dtype=float))

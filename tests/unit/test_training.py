@@ -1,0 +1,134 @@
+"""Both trainers end to end on the bundled slice (fast settings), and their bundles served unchanged.
+
+The full-data targets are the slow tests at the end (make test-all).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+
+from scripts.train_lstm import LstmOptions, train_lstm
+from scripts.train_prophet import ProphetOptions, bundle_handler, train_household, train_prophet
+from services.core import features
+from services.core.uci import default_data_path, hourly_series, load_uci
+from services.forecaster.bundles import unpack_bundle
+from services.forecaster.invocation import InvocationRequest, invoke
+from services.forecaster.models import load_model
+
+FULL_DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "household_power_consumption.txt.gz"
+
+
+def nulls_for_nan(row: np.ndarray) -> list[float | None]:
+    return [None if np.isnan(v) else float(v) for v in row]
+
+
+@pytest.fixture(scope="module")
+def lstm_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    out = tmp_path_factory.mktemp("lstm")
+    options = LstmOptions(
+        data=default_data_path(),
+        out=out,
+        train_end="2010-02-15",
+        lookback=24,
+        horizon=6,
+        units=8,
+        epochs=2,
+        validation_days=7,
+        batch_size=64,
+    )
+    return out, train_lstm(options)
+
+
+def test_the_lstm_trainer_writes_a_bundle_metrics_and_a_plot(lstm_run: tuple[Path, dict[str, Any]]) -> None:
+    out, metrics = lstm_run
+    with tarfile.open(out / "model.tar.gz") as tar:
+        names = set(tar.getnames())
+    assert {
+        "1/saved_model.pb",
+        "model.onnx",
+        "code/inference.py",
+        "code/lib/wattcast_features.py",
+        "metadata.json",
+    } <= names
+    for key in ("test_rmse_kw", "test_mae_kw", "persistence_rmse_kw", "same_hour_yesterday_rmse_kw"):
+        assert 0 < metrics[key] < 5
+    assert len(metrics["rmse_by_lead_kw"]) == 6
+    assert metrics["test_from"] >= "2010-02-15T00:00:00Z"
+    saved = json.loads((out / "metrics.json").read_text())
+    assert saved["test_rmse_kw"] == metrics["test_rmse_kw"]
+    assert (out / "forecast_vs_actual.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_lstm_bundle_serves_its_offline_prediction(
+    lstm_run: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    out, _ = lstm_run
+    model = load_model("lstm", unpack_bundle(out / "model.tar.gz", tmp_path / "lstm", 10**9))
+    metadata = json.loads((model.root / "metadata.json").read_text())
+    assert metadata["lookback"] == 24 and metadata["train_end"] == "2010-02-15"
+    assert metadata["trained_on"][1] == "2010-02-15"
+    series = hourly_series(load_uci(default_data_path(), start="2010-02-20", end="2010-02-22"))
+    hours = [
+        {
+            "ts": features.hour_ts(series.start + i),
+            **dict(zip(features.HOURLY_MEASURES, nulls_for_nan(row), strict=True)),
+        }
+        for i, row in enumerate(series.values)
+    ]
+    body = json.dumps({"instances": [{"household_id": "h000", "hours": hours}]}).encode()
+    served = json.loads(invoke(model, InvocationRequest(body)).body)["predictions"][0]["forecast"]
+    x, scaling = features.model_input(series, features.WindowSpec(24, 6))
+    offline = features.decode_forecast(model.runtime.predict(x[None])[0], scaling)
+    assert [f["global_active_power"] for f in served] == pytest.approx(offline.tolist(), abs=1e-5)
+
+
+def test_prophet_training_evaluates_through_the_handler_and_round_trips(tmp_path: Path) -> None:
+    options = ProphetOptions(
+        data=default_data_path(), out=tmp_path, households=("h000", "h001"), train_end="2010-02-01", workers=2
+    )
+    summary = train_prophet(options, progress=False)
+    assert summary["households"] == 2 and summary["households_per_minute"] > 0
+    for household in ("h000", "h001"):
+        metrics = json.loads((tmp_path / household / "metrics.json").read_text())
+        (february,) = metrics["by_month"]
+        assert february["month"] == "2010-02" and february["model_ape_pct"] >= 0
+        assert metrics["naive_mape_pct"] == february["naive_ape_pct"]
+    assert (tmp_path / "h000" / "components.png").read_bytes()[:4] == b"\x89PNG"
+    served = load_model("p", unpack_bundle(tmp_path / "h000" / "model.tar.gz", tmp_path / "unpacked", 10**9))
+    request = {
+        "household_id": "h000",
+        "as_of": "2010-02-15",
+        "days": [{"date": f"2010-02-{d:02d}", "kwh": 20.0} for d in range(1, 15)],
+    }
+    answer = json.loads(invoke(served, InvocationRequest(json.dumps(request).encode())).body)
+    assert answer["month"] == "2010-02" and answer["level_adjustment"] == 1.0
+    assert len(answer["forecast"]) == 14
+    direct = json.loads(
+        bundle_handler().handler(
+            io.BytesIO(json.dumps(request).encode()), SimpleNamespace(model=served.runtime)
+        )[0]
+    )
+    assert [d["date"] for d in direct["forecast"]] == [d["date"] for d in answer["forecast"]]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not FULL_DATA.exists(), reason="the full UCI file is not on this machine")
+def test_the_full_data_lstm_beats_persistence_and_the_target(tmp_path: Path) -> None:
+    metrics = train_lstm(LstmOptions(data=FULL_DATA, out=tmp_path))
+    assert metrics["test_rmse_kw"] <= 0.55 < metrics["persistence_rmse_kw"]
+    assert metrics["train_seconds"] <= 600
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not FULL_DATA.exists(), reason="the full UCI file is not on this machine")
+def test_the_full_data_prophet_beats_the_naive_run_rate_by_20_percent(tmp_path: Path) -> None:
+    metrics = train_household("h000", ProphetOptions(data=FULL_DATA, out=tmp_path))
+    assert metrics["rest_of_month_mape_pct"] <= 0.8 * metrics["naive_mape_pct"]
