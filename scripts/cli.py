@@ -24,6 +24,8 @@ SUBCOMMAND_MODULES = (
     "scripts.bench",
     "services.forecaster.serve",
     "scripts.train",
+    "scripts.lambda_runner",
+    "scripts.forecasts",
 )
 
 

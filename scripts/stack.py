@@ -27,6 +27,7 @@ from scripts.esm.checkpoints import JsonFileCheckpointStore
 from scripts.esm.invokers import InProcessInvoker
 from scripts.esm.runner import MappingRunner
 from scripts.esm.status import read_status, status_path
+from scripts.forecaster_process import ForecasterProcess
 from services.core.clients import AwsClients, reset_clients
 from services.core.errors import WattcastError
 from services.core.mappings import EventSourceMapping, default_mappings
@@ -60,17 +61,36 @@ class EmbeddedStack:
         self.endpoint: str | None = None
         self.runners: list[MappingRunner] = []
         self.clients: AwsClients | None = None
+        self.forecaster: ForecasterProcess | None = None
 
-    def start(self, *, mappings: bool = True) -> str:
-        """Start (or find) the emulator, create the resources, start the mappings; returns the endpoint."""
+    def start(self, *, mappings: bool = True, forecaster: bool = True) -> str:
+        """Start (or find) the emulator, create the resources, start the forecaster and the mappings."""
         self.endpoint = os.environ.get("AWS_ENDPOINT_URL") or self._start_emulator()
         reset_clients()
         settings = self._settings or Settings.from_env()
         self.clients = AwsClients(settings)
         bootstrap(self.clients, readings_shards=self._readings_shards)
+        if forecaster:
+            self.start_forecaster()
         if mappings:
             self.start_mappings(default_mappings(settings))
         return self.endpoint
+
+    def start_forecaster(self) -> str:
+        """The forecaster on loopback; boto3's sagemaker-runtime is pointed at it."""
+        assert self.clients is not None
+        stack_dir = self.clients.settings.stack_dir
+        stack_dir.mkdir(parents=True, exist_ok=True)
+        if self.forecaster is None:
+            self.forecaster = ForecasterProcess(stack_dir / "models", log=stack_dir / "forecaster.log")
+        self.forecaster.start()
+        os.environ["AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"] = self.forecaster.url
+        reset_clients()
+        return self.forecaster.url
+
+    def stop_forecaster(self) -> None:
+        if self.forecaster is not None:
+            self.forecaster.stop()
 
     def _start_emulator(self) -> str:
         from moto.server import ThreadedMotoServer
@@ -122,6 +142,9 @@ class EmbeddedStack:
         for runner in self.runners:
             runner.stop(timeout=10)
         self.runners.clear()
+        self.stop_forecaster()
+        self.forecaster = None
+        os.environ.pop("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", None)
         if self._server is not None:
             self._server.stop()
             self._server = None
@@ -162,6 +185,8 @@ def env_lines(state: dict[str, Any]) -> list[str]:
     }
     if state.get("external"):
         env = {"AWS_ENDPOINT_URL": state["endpoint"]}
+    if state.get("forecaster"):
+        env["AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"] = state["forecaster"]
     return [f"export {name}={value}" for name, value in env.items()]
 
 
@@ -220,6 +245,7 @@ def _serve_foreground(settings: Settings, args: argparse.Namespace) -> int:
         "external": external,
         "ready": True,
         "started_at": time.time(),
+        "forecaster": stack.forecaster.url if stack.forecaster else None,
     }
     settings.stack_dir.mkdir(parents=True, exist_ok=True)
     state_file(settings).write_text(json.dumps(state))

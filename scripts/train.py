@@ -30,6 +30,9 @@ def register(subparsers: Any) -> None:
     )
     prophet.add_argument("--households", type=int, help="train h000 .. h<N-1> (simulated from the UCI house)")
     prophet.add_argument("--workers", type=int, help="processes (default: the CPU count)")
+    prophet.add_argument(
+        "--default", action="store_true", help="also write default/model.tar.gz (the fallback)"
+    )
     prophet.set_defaults(func=run_prophet)
 
 
@@ -79,5 +82,9 @@ def run_prophet(args: argparse.Namespace) -> int:
     )
     summary = train_prophet(options)
     print(json.dumps({k: v for k, v in summary.items() if k != "per_household"}, indent=2))
+    if args.default:
+        from scripts.train_prophet import train_default
+
+        print(f"default model: {train_default(options)}")
     print(f"bundles: {args.out}/<household>/model.tar.gz  metrics: {args.out / 'metrics.json'}")
     return 0

@@ -135,8 +135,8 @@ def kw_weights(windows: features.Windows) -> np.ndarray:
     Without them a quiet week (std 0.03 kW) turns an ordinary next-hour change into a target of 50+
     standard deviations and dominates the loss.
     """
-    weights: np.ndarray = windows.target_std**2
-    return weights / weights.mean()
+    weights = windows.target_std**2
+    return np.asarray(weights / weights.mean(), dtype=np.float64)
 
 
 def evaluate(model: Any, series: features.HourlySeries, test: features.Windows) -> dict[str, Any]:

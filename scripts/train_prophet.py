@@ -17,7 +17,7 @@ import time
 from calendar import monthrange
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
@@ -55,8 +55,10 @@ def daily_kwh(frame: pd.DataFrame) -> pd.Series:
 def fit(history: pd.Series, uncertainty_samples: int) -> Any:
     from prophet import Prophet
 
+    short = history.index.max() - history.index.min() < pd.Timedelta(days=365)
     model = Prophet(
-        yearly_seasonality=True,
+        growth="flat" if short else "linear",  # a trend from under a year of data extrapolates badly
+        yearly_seasonality="auto",  # on with two years of history, off for short ones
         weekly_seasonality=True,
         daily_seasonality=False,
         seasonality_mode="additive",
@@ -221,5 +223,19 @@ def _progress(total: int, enabled: bool) -> Any:
     return tqdm(total=total, unit="household", desc="prophet", disable=not enabled)
 
 
-def first_month_start(day: date) -> date:
-    return day.replace(day=1)
+def train_default(options: ProphetOptions, household_id: str = "h000") -> Path:
+    """The fallback model for households without their own: the UCI house's model, with the
+    month-to-date level adjustment on, so it forecasts any household on that household's scale."""
+    logging.getLogger("cmdstanpy").setLevel(logging.WARNING)
+    daily = daily_kwh(load_uci(options.data))
+    history = daily[daily.index < pd.Timestamp(options.train_end)]
+    model = fit(history, options.uncertainty_samples)
+    metadata = {
+        "version": time.strftime("%Y%m%d%H%M%S"),
+        "household_id": "default",
+        "trained_on_household": household_id,
+        "level_adjustment": "month_to_date",
+        "train_end": options.train_end,
+        "data_range": [str(history.index.min().date()), str(history.index.max().date())],
+    }
+    return package_prophet(model, options.out / "default" / "model.tar.gz", metadata)

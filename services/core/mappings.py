@@ -62,5 +62,22 @@ def ingest_mapping(settings: Settings) -> EventSourceMapping:
     )
 
 
+def preprocess_mapping(settings: Settings) -> EventSourceMapping:
+    return EventSourceMapping(
+        function_name=settings.preprocess_function,
+        handler="services.preprocess.handler.lambda_handler",
+        stream_name=settings.hourly_stream,
+        batch_size=settings.preprocess_batch_size,
+        maximum_batching_window_seconds=settings.preprocess_batching_window_seconds,
+        starting_position=settings.starting_position,
+        report_batch_item_failures=True,
+        bisect_batch_on_function_error=True,
+        maximum_retry_attempts=settings.preprocess_maximum_retry_attempts,
+        maximum_record_age_seconds=settings.preprocess_maximum_record_age_seconds,
+        on_failure_queue=settings.stream_failures_queue,
+        function_timeout_seconds=settings.preprocess_function_timeout_seconds,
+    )
+
+
 def default_mappings(settings: Settings) -> list[EventSourceMapping]:
-    return [ingest_mapping(settings)]
+    return [ingest_mapping(settings), preprocess_mapping(settings)]

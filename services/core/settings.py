@@ -68,6 +68,14 @@ class Settings:
     preprocess_maximum_retry_attempts: int = 10
     preprocess_maximum_record_age_seconds: int = 86_400
     preprocess_function_timeout_seconds: int = 120
+
+    # Preprocess: which models it asks for, how much history it reads, how long forecasts live.
+    lstm_target_model: str = "lstm/default.tar.gz"
+    prophet_target_model: str = "prophet/{household_id}.tar.gz"
+    prophet_default_model: str = "prophet/default.tar.gz"
+    history_hours: int = 336
+    forecast_ttl_days: int = 35
+    endpoint_retry_seconds: float = 20.0
     starting_position: str = "TRIM_HORIZON"
     esm_poll_interval_seconds: float = 0.2
     esm_idle_backoff_max_seconds: float = 1.0
@@ -102,6 +110,7 @@ class Settings:
             "forecaster_memory_budget_mb",
             "forecaster_max_body_bytes",
             "forecaster_max_bundle_bytes",
+            "forecast_ttl_days",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be >= 1, got {getattr(self, name)}")
@@ -112,6 +121,10 @@ class Settings:
         for name in ("esm_poll_interval_seconds", "esm_idle_backoff_max_seconds"):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name} must be > 0")
+        if not 1 <= self.history_hours <= 336:
+            raise SettingsError("history_hours must be 1..336 (the LSTM contract's two weeks)")
+        if "{household_id}" not in self.prophet_target_model:
+            raise SettingsError("prophet_target_model must contain {household_id}")
         for name in ("raw_prefix", "dead_letter_prefix", "models_prefix"):
             if not getattr(self, name).endswith("/"):
                 raise SettingsError(f"{name} must end with '/'")

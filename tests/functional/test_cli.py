@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -63,14 +64,36 @@ def test_stack_up_replay_status_down(tmp_path: Path, cli_env: dict[str, str]) ->
     assert wattcast("stack", "status", env=cli_env, cwd=tmp_path, check=False).returncode == 1
 
 
-def test_the_demo_reconciles_what_it_sent_with_what_was_stored(
-    tmp_path: Path, cli_env: dict[str, str]
+def test_the_demo_runs_the_whole_pipeline(
+    tmp_path: Path, cli_env: dict[str, str], sample_bundles: dict[str, Path]
 ) -> None:
-    result = wattcast("demo", "--households", "2", "--days", "0.5", env=cli_env, cwd=tmp_path, check=False)
-    assert result.returncode == 0, result.stderr[-2000:]
-    lines = [line for line in result.stdout.splitlines() if line.startswith("h00")]
-    assert len(lines) == 2 and all(line.split()[1] == "720" and line.endswith("ok") for line in lines)
-    assert "every good reading stored exactly once" in result.stdout
+    cache = tmp_path / "models"
+    for target, bundle in (
+        ("lstm/default.tar.gz", "lstm.tar.gz"),
+        ("prophet/default.tar.gz", "prophet.tar.gz"),
+    ):
+        (cache / target).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(sample_bundles[bundle], cache / target)
+    result = wattcast(
+        "demo",
+        "--households",
+        "2",
+        "--days",
+        "3",
+        "--models",
+        str(cache),
+        "--out",
+        str(tmp_path / "plots"),
+        env=cli_env,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    lines = [line.split() for line in result.stdout.splitlines() if line.startswith("h00")]
+    assert [(row[0], row[1], row[6]) for row in lines] == [("h000", "4,320", "24"), ("h001", "4,320", "24")]
+    assert "every good reading stored once" in result.stdout
+    assert (tmp_path / "plots" / "forecast_vs_actual.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "plots" / "prophet_month.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_bad_arguments_are_a_clear_error(tmp_path: Path, cli_env: dict[str, str]) -> None:

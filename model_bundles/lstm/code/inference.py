@@ -30,41 +30,53 @@ MAX_INSTANCES = 1_000
 
 
 def handler(data: Any, context: Any) -> tuple[bytes, str]:
+    """{"instances": [...]} -> {"predictions": [...]}. With "errors": "per_instance" an instance the model
+    cannot forecast (too little history) answers {"household_id", "error"} instead of failing the call."""
     request = _read_json(data)
     instances = request.get("instances") if isinstance(request, dict) else None
     if not isinstance(instances, list) or not instances:
         raise ValueError("instances: a non-empty list of {household_id, hours} objects is required")
     if len(instances) > MAX_INSTANCES:
         raise ValueError(f"instances: at most {MAX_INSTANCES} per request, got {len(instances)}")
-    inputs, scalings, origins, households = [], [], [], []
+    per_instance = request.get("errors") == "per_instance"
+    ready, answers = [], []
     for i, instance in enumerate(instances):
-        if not isinstance(instance, dict):
-            raise ValueError(f"instances[{i}] must be an object")
         try:
-            series = features.series_from_hours(instance.get("hours"))
-            x, scaling = features.model_input(series, SPEC)
-        except features.FeatureError as exc:
-            raise ValueError(f"instances[{i}]: {exc}") from exc
-        inputs.append(x)
-        scalings.append(scaling)
-        origins.append(series.last)
-        households.append(instance.get("household_id"))
-    predicted = _predict(np.stack(inputs), context)
-    predictions = [
-        {
-            "household_id": household,
-            "forecast": [
-                {"ts": ts, features.TARGET: kw}
-                for ts, kw in zip(
-                    features.hour_timestamps(origin + 1, SPEC.horizon),
-                    np.round(features.decode_forecast(row, scaling), 6).tolist(),
-                    strict=True,
-                )
-            ],
-        }
-        for household, origin, scaling, row in zip(households, origins, scalings, predicted, strict=True)
-    ]
-    return _dumps({"predictions": predictions}), "application/json"
+            ready.append((len(answers), instance.get("household_id"), *_encode(instance, i)))
+            answers.append(None)
+        except ValueError as exc:
+            if not per_instance:
+                raise
+            answers.append({"household_id": _household(instance), "error": str(exc)})
+    if ready:
+        predicted = _predict(np.stack([x for _, _, x, _, _ in ready]), context)
+        for (slot, household, _, scaling, origin), row in zip(ready, predicted, strict=True):
+            answers[slot] = _forecast(household, origin, scaling, row)
+    return _dumps({"predictions": answers}), "application/json"
+
+
+def _household(instance: Any) -> Any:
+    return instance.get("household_id") if isinstance(instance, dict) else None
+
+
+def _encode(instance: Any, index: int) -> tuple[np.ndarray, Any, int]:
+    if not isinstance(instance, dict):
+        raise ValueError(f"instances[{index}] must be an object")
+    try:
+        series = features.series_from_hours(instance.get("hours"))
+        x, scaling = features.model_input(series, SPEC)
+    except features.FeatureError as exc:
+        raise ValueError(f"instances[{index}]: {exc}") from exc
+    return x, scaling, series.last
+
+
+def _forecast(household: Any, origin: int, scaling: Any, row: np.ndarray) -> dict[str, Any]:
+    kilowatts = np.round(features.decode_forecast(row, scaling), 6).tolist()
+    timestamps = features.hour_timestamps(origin + 1, SPEC.horizon)
+    return {
+        "household_id": household,
+        "forecast": [{"ts": ts, features.TARGET: kw} for ts, kw in zip(timestamps, kilowatts, strict=True)],
+    }
 
 
 def _read_json(data: Any) -> Any:

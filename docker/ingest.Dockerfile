@@ -1,0 +1,33 @@
+# Lambda container image of the ingest function (services/ingest).
+# awslambdaric polls the Lambda Runtime API at $AWS_LAMBDA_RUNTIME_API and calls the handler named by
+# CMD. Build from the repository root: docker build -f docker/ingest.Dockerfile -t wattcast-ingest .
+# BASE_IMAGE: any Debian-like image with python3 >= 3.11 and its venv module.
+ARG BASE_IMAGE=python:3.11-slim-bookworm
+FROM ${BASE_IMAGE}
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    LAMBDA_TASK_ROOT=/var/task \
+    PYTHONPATH=/var/task
+
+# Dependencies first (this layer changes only with pyproject.toml): the base deps + the ingest extra.
+COPY pyproject.toml docker/requirements.py /tmp/build/
+RUN python3 -m venv /opt/venv \
+    && /opt/venv/bin/python /tmp/build/requirements.py /tmp/build/pyproject.toml ingest > /tmp/build/requirements.txt \
+    && /opt/venv/bin/pip install --no-cache-dir -r /tmp/build/requirements.txt \
+    && rm -rf /tmp/build \
+    && useradd --no-log-init --system --uid 10001 --no-create-home --shell /usr/sbin/nologin wattcast
+
+WORKDIR /var/task
+# The runner's entry point (scripts/lambda_runner.py) ships too: compose runs it from this image.
+COPY services/__init__.py services/
+COPY services/core services/core
+COPY services/ingest services/ingest
+COPY scripts scripts
+RUN /opt/venv/bin/python -m compileall -q services scripts
+
+USER 10001
+ENTRYPOINT ["/opt/venv/bin/python", "-m", "awslambdaric"]
+CMD ["services.ingest.handler.lambda_handler"]

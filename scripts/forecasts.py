@@ -1,0 +1,94 @@
+"""Read stored forecasts: `wattcast forecast show`, and the demo, tests and benchmark."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer
+
+from services.core.clients import AwsClients, get_clients
+
+_deserializer = TypeDeserializer()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and abs(value) < 2**53 else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def forecast_items(
+    clients: AwsClients, household_id: str, kind: str, *, latest_only: bool = False
+) -> list[dict[str, Any]]:
+    """Items of one kind ("lstm" or "month") for a household, newest first."""
+    request: dict[str, Any] = {
+        "TableName": clients.settings.forecasts_table,
+        "KeyConditionExpression": "household_id = :h AND begins_with(forecast_key, :k)",
+        "ExpressionAttributeValues": {":h": {"S": household_id}, ":k": {"S": f"{kind}#"}},
+        "ScanIndexForward": False,
+    }
+    if latest_only:
+        request["Limit"] = 1
+    items: list[dict[str, Any]] = []
+    while True:
+        page = clients.dynamodb.query(**request)
+        items += [
+            _plain({k: _deserializer.deserialize(v) for k, v in item.items()}) for item in page["Items"]
+        ]
+        if latest_only or "LastEvaluatedKey" not in page:
+            return items
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def latest(clients: AwsClients, household_id: str) -> dict[str, Any]:
+    lstm = forecast_items(clients, household_id, "lstm", latest_only=True)
+    month = forecast_items(clients, household_id, "month", latest_only=True)
+    return {
+        "household_id": household_id,
+        "lstm": lstm[0] if lstm else None,
+        "month": month[0] if month else None,
+    }
+
+
+def format_latest(view: dict[str, Any]) -> str:
+    lines = [f"household {view['household_id']}"]
+    lstm, month = view["lstm"], view["month"]
+    if lstm:
+        kw = ", ".join(f"{v:.2f}" for v in lstm["kw"][:6])
+        lines.append(f"  next hours from {lstm['issued_for']} (model {lstm['model']}): {kw} ... kW")
+    else:
+        lines.append(
+            "  no LSTM forecast yet (a new meter gets one once its history covers the model's lookback)"
+        )
+    if month:
+        lines.append(
+            f"  {month['month']} as of {month['as_of']}: {month['actual_to_date_kwh']:.1f} kWh so far, "
+            "projected "
+            f"{month['projected_month_kwh']:.1f} kWh ({month['projected_month_kwh_lower']:.1f} - "
+            f"{month['projected_month_kwh_upper']:.1f}) by {month['model']}"
+        )
+    else:
+        lines.append("  no month projection yet (one comes each time a day closes)")
+    return "\n".join(lines)
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("forecast", help="read stored forecasts")
+    commands = parser.add_subparsers(dest="forecast_command", required=True, metavar="ACTION")
+    show = commands.add_parser("show", help="the latest LSTM forecast and month projection of a household")
+    show.add_argument("--household", required=True)
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=run_show)
+
+
+def run_show(args: argparse.Namespace) -> int:
+    view = latest(get_clients(), args.household)
+    print(json.dumps(view, indent=2) if args.json else format_latest(view))
+    return 0 if view["lstm"] or view["month"] else 1

@@ -1,0 +1,193 @@
+"""The AWS side of preprocess: hourly rows from DynamoDB, the SageMaker endpoint, the forecasts table."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeSerializer
+from botocore.exceptions import BotoCoreError, ClientError
+
+from services.core.clients import AwsClients
+from services.core.hourly import COUNT_PREFIX, SUM_PREFIX, HourlyRow, row_from_item
+from services.core.reading import MEASURES, format_ts
+from services.core.settings import Settings
+from services.preprocess.errors import DependencyError
+from services.preprocess.ports import ForecastItem
+
+logger = logging.getLogger(__name__)
+RETRYABLE_CODES = {
+    "ThrottlingException",
+    "ServiceUnavailable",
+    "InternalFailure",
+    "ModelNotReadyException",
+    "InternalDependencyException",
+    "ServiceUnavailableException",
+}
+BATCH_WRITE_ITEMS = 25
+MISSING_MODEL_MEMORY_SECONDS = 600.0
+
+
+class DynamoHourlyHistory:
+    def __init__(self, clients: AwsClients, settings: Settings) -> None:
+        self._dynamodb = clients.dynamodb
+        self._table = settings.hourly_table
+        names = {"#h": "hour", "#p": "household_id"}
+        for i, measure in enumerate(MEASURES):
+            names[f"#s{i}"], names[f"#c{i}"] = SUM_PREFIX + measure, COUNT_PREFIX + measure
+        self._names = names
+
+    def rows(self, household_id: str, first_hour: datetime, last_hour: datetime) -> list[HourlyRow]:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "#p = :h AND #h BETWEEN :first AND :last",
+            "ProjectionExpression": ", ".join(self._names),  # sums and counts, not the minute sets
+            "ExpressionAttributeNames": self._names,
+            "ExpressionAttributeValues": {
+                ":h": {"S": household_id},
+                ":first": {"S": format_ts(first_hour)},
+                ":last": {"S": format_ts(last_hour)},
+            },
+        }
+        items: list[dict[str, Any]] = []
+        try:
+            while True:
+                page = self._dynamodb.query(**request)
+                items += page["Items"]
+                if "LastEvaluatedKey" not in page:
+                    return [row_from_item(item) for item in items]
+                request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        except (ClientError, BotoCoreError) as exc:
+            raise DependencyError(f"reading hours of {household_id}: {exc}") from exc
+
+
+class SageMakerForecaster:
+    """Endpoint calls, retried with backoff while the endpoint is throttled or down, within a deadline."""
+
+    def __init__(
+        self, clients: AwsClients, settings: Settings, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        self._clients = clients
+        self._settings = settings
+        self._sleep = sleep
+        self._no_own_model: dict[str, float] = {}  # household -> when its own model was found missing
+        self._lock = threading.Lock()
+
+    def lstm(self, request: dict[str, Any], deadline: float) -> dict[str, Any]:
+        return self._invoke(self._settings.lstm_target_model, request, deadline)
+
+    def projection(
+        self, household_id: str, request: dict[str, Any], deadline: float
+    ) -> tuple[dict[str, Any], str]:
+        own = self._settings.prophet_target_model.format(household_id=household_id)
+        if not self._known_missing(household_id):
+            try:
+                return self._invoke(own, request, deadline), own
+            except MissingModelError:
+                with self._lock:
+                    self._no_own_model[household_id] = time.monotonic()
+        default = self._settings.prophet_default_model
+        try:
+            return self._invoke(default, request, deadline), default
+        except MissingModelError as exc:
+            raise DependencyError(f"neither {own} nor the default {default} exists") from exc
+
+    def _known_missing(self, household_id: str) -> bool:
+        with self._lock:
+            seen = self._no_own_model.get(household_id)
+        return seen is not None and time.monotonic() - seen < MISSING_MODEL_MEMORY_SECONDS
+
+    def _invoke(self, target: str, request: dict[str, Any], deadline: float) -> dict[str, Any]:
+        runtime = self._clients.client("sagemaker-runtime")
+        delay = 0.2
+        while True:
+            try:
+                response = runtime.invoke_endpoint(
+                    EndpointName=self._settings.forecaster_endpoint,
+                    TargetModel=target,
+                    ContentType="application/json",
+                    Accept="application/json",
+                    Body=json.dumps(request),
+                )
+                return json.loads(response["Body"].read())  # type: ignore[no-any-return]
+            except ClientError as exc:
+                code = exc.response.get("Error", {}).get("Code", "")
+                if code == "ValidationError" and "download model data" in str(exc):
+                    raise MissingModelError(f"{target}: {exc}") from exc
+                if not _retryable(code, dict(exc.response)):
+                    raise DependencyError(f"{target} refused the request: {exc}") from exc
+                failure: Exception = exc
+            except BotoCoreError as exc:  # connection refused, timeouts: the endpoint is down or busy
+                failure = exc
+            if time.monotonic() + delay > deadline:
+                raise DependencyError(f"endpoint unavailable for {target} until the deadline: {failure}")
+            logger.warning("endpoint call for %s failed (%s); retrying in %.1f s", target, failure, delay)
+            self._sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+class MissingModelError(DependencyError):
+    """The target model does not exist (SageMaker answers ValidationError)."""
+
+
+def _retryable(code: str, response: dict[str, Any]) -> bool:
+    if code in RETRYABLE_CODES:
+        return True
+    return code == "ModelError" and int(response.get("OriginalStatusCode", 0) or 0) >= 500
+
+
+class DynamoForecastStore:
+    def __init__(self, clients: AwsClients, settings: Settings) -> None:
+        self._dynamodb = clients.dynamodb
+        self._table = settings.forecasts_table
+        self._serializer = TypeSerializer()
+
+    def put(self, items: Sequence[ForecastItem]) -> list[ForecastItem]:
+        failed: list[ForecastItem] = []
+        for start in range(0, len(items), BATCH_WRITE_ITEMS):
+            chunk = list(items[start : start + BATCH_WRITE_ITEMS])
+            failed += self._write(chunk)
+        return failed
+
+    def _write(self, chunk: list[ForecastItem]) -> list[ForecastItem]:
+        pending = {(i.household_id, i.forecast_key): i for i in chunk}
+        for attempt in range(5):
+            requests: list[Any] = [{"PutRequest": {"Item": self._item(i)}} for i in pending.values()]
+            try:
+                response = self._dynamodb.batch_write_item(RequestItems={self._table: requests})
+            except (ClientError, BotoCoreError) as exc:
+                logger.warning("writing %d forecasts failed: %s", len(pending), exc)
+                return list(pending.values())
+            unprocessed = response.get("UnprocessedItems", {}).get(self._table, [])
+            keys = {_key_of(request["PutRequest"]["Item"]) for request in unprocessed}
+            pending = {k: v for k, v in pending.items() if k in keys}
+            if not pending:
+                return []
+            time.sleep(0.05 * 2**attempt)
+        return list(pending.values())
+
+    def _item(self, item: ForecastItem) -> dict[str, Any]:
+        body = {"household_id": item.household_id, "forecast_key": item.forecast_key, **item.attributes}
+        body["stored_at"] = time.time()
+        return {k: self._serializer.serialize(_decimals(v)) for k, v in body.items()}
+
+
+def _key_of(item: Any) -> tuple[str, str]:
+    return item["household_id"]["S"], item["forecast_key"]["S"]
+
+
+def _decimals(value: Any) -> Any:
+    """DynamoDB numbers are decimals; floats become the decimal of their shortest repr."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {k: _decimals(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decimals(v) for v in value]
+    return value

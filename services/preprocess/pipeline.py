@@ -1,0 +1,285 @@
+"""One batch of hour-closed events -> LSTM forecasts (one endpoint call) and month projections.
+
+Pure orchestration over the ports: the Lambda sends raw hourly means and never scales or windows
+data itself (the bundle does). The outcome names the Kinesis sequence numbers that failed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from services.core import features
+from services.core.hourly import HourlyRow
+from services.core.reading import format_ts, parse_ts
+from services.core.settings import Settings
+from services.preprocess.errors import DependencyError
+from services.preprocess.ports import Forecaster, ForecastItem, ForecastStore, HourlyHistory
+
+logger = logging.getLogger(__name__)
+DAY_CLOSING_HOUR = 23
+
+
+@dataclass(frozen=True)
+class PreprocessPorts:
+    history: HourlyHistory
+    forecaster: Forecaster
+    store: ForecastStore
+
+
+@dataclass(frozen=True)
+class ClosedHour:
+    household_id: str
+    hour: datetime
+    sequence_number: str
+    arrival: float
+
+    @property
+    def closes_day(self) -> bool:
+        return self.hour.hour == DAY_CLOSING_HOUR
+
+
+@dataclass
+class BatchOutcome:
+    failed_sequence_numbers: set[str] = field(default_factory=set)
+    forecasts_stored: int = 0
+    warming_up: int = 0
+    projections_stored: int = 0
+    ignored_events: int = 0
+    endpoint_calls: int = 0
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "failed_records": len(self.failed_sequence_numbers),
+            "forecasts_stored": self.forecasts_stored,
+            "warming_up": self.warming_up,
+            "projections_stored": self.projections_stored,
+            "ignored_events": self.ignored_events,
+            "endpoint_calls": self.endpoint_calls,
+        }
+
+
+def closed_hours(lambda_records: Sequence[Mapping[str, Any]], outcome: BatchOutcome) -> list[ClosedHour]:
+    """Decode hour-closed events; anything else is logged and skipped (retrying would not fix it)."""
+    events = []
+    for record in lambda_records:
+        kinesis = record["kinesis"]
+        try:
+            body = json.loads(base64.b64decode(kinesis["data"]))
+            hour = parse_ts(body["hour"])
+            if (
+                body.get("type") != "hour_closed"
+                or isinstance(hour, str)
+                or not isinstance(body["household_id"], str)
+            ):
+                raise ValueError(f"not an hour_closed event: {body!r:.200}")
+        except (ValueError, KeyError, TypeError) as exc:
+            logger.warning("ignoring record %s: %s", kinesis.get("sequenceNumber"), exc)
+            outcome.ignored_events += 1
+            continue
+        events.append(
+            ClosedHour(
+                body["household_id"],
+                hour,
+                str(kinesis["sequenceNumber"]),
+                float(kinesis["approximateArrivalTimestamp"]),
+            )
+        )
+    return events
+
+
+def preprocess_batch(
+    lambda_records: Sequence[Mapping[str, Any]], ports: PreprocessPorts, settings: Settings, deadline: float
+) -> BatchOutcome:
+    """`deadline` (time.monotonic()) bounds the retries of endpoint calls within the Lambda's time."""
+    outcome = BatchOutcome()
+    by_household: dict[str, list[ClosedHour]] = defaultdict(list)
+    for event in closed_hours(lambda_records, outcome):
+        by_household[event.household_id].append(event)
+    histories = _read_histories(by_household, ports, settings, outcome)
+    batch = _Batch(by_household, histories, ports, settings, deadline)
+    items = _lstm_forecasts(batch, outcome) + _projections(batch, outcome)
+    _store(items, ports, outcome)
+    return outcome
+
+
+@dataclass(frozen=True)
+class _Batch:
+    by_household: Mapping[str, list[ClosedHour]]
+    histories: Mapping[str, list[HourlyRow]]
+    ports: PreprocessPorts
+    settings: Settings
+    deadline: float
+
+
+def _read_histories(
+    by_household: Mapping[str, list[ClosedHour]],
+    ports: PreprocessPorts,
+    settings: Settings,
+    outcome: BatchOutcome,
+) -> dict[str, list[HourlyRow]]:
+    """One query per household covering every window and month-to-date the batch needs."""
+    histories = {}
+    for household_id, events in by_household.items():
+        last = max(e.hour for e in events)
+        window_start = min(e.hour for e in events) - timedelta(hours=settings.history_hours - 1)
+        first = min([window_start, *(_month_start(e) for e in events if e.closes_day)])
+        try:
+            histories[household_id] = ports.history.rows(household_id, first, last)
+        except DependencyError as exc:
+            logger.warning("history of %s unreadable; its records are retried: %s", household_id, exc)
+            outcome.failed_sequence_numbers.update(e.sequence_number for e in events)
+    return histories
+
+
+def _month_start(event: ClosedHour) -> datetime:
+    as_of = event.hour.date() + timedelta(days=1)
+    return datetime(as_of.year, as_of.month, 1, tzinfo=UTC)
+
+
+def hours_payload(rows: Sequence[HourlyRow], first: datetime, last: datetime) -> list[dict[str, Any]]:
+    """The LSTM contract's `hours`: raw hourly means (null where unmeasured), oldest first."""
+    return [{"ts": format_ts(r.hour), **r.means} for r in rows if first <= r.hour <= last]
+
+
+def _lstm_forecasts(batch: _Batch, outcome: BatchOutcome) -> list[tuple[ForecastItem, ClosedHour]]:
+    settings = batch.settings
+    events = [e for h in batch.histories for e in sorted(batch.by_household[h], key=lambda e: e.hour)]
+    instances = []
+    for event in events:
+        first = event.hour - timedelta(hours=settings.history_hours - 1)
+        hours = hours_payload(batch.histories[event.household_id], first, event.hour)
+        instances.append(
+            {"household_id": event.household_id, "hours": hours or [{"ts": format_ts(event.hour)}]}
+        )
+    items = []
+    budget = int(settings.forecaster_max_body_bytes * 0.9)
+    for chunk in payload_chunks(list(zip(events, instances, strict=True)), budget):
+        request = {"instances": [instance for _, instance in chunk], "errors": "per_instance"}
+        try:
+            answer = batch.ports.forecaster.lstm(request, batch.deadline)
+        except DependencyError as exc:
+            logger.warning("LSTM forecasts failed; %d records are retried: %s", len(chunk), exc)
+            outcome.failed_sequence_numbers.update(e.sequence_number for e, _ in chunk)
+            continue
+        outcome.endpoint_calls += 1
+        for (event, _), prediction in zip(chunk, answer["predictions"], strict=True):
+            if "error" in prediction:
+                outcome.warming_up += 1
+                continue
+            items.append((_lstm_item(event, prediction, settings), event))
+    return items
+
+
+def payload_chunks(
+    pairs: list[tuple[ClosedHour, dict[str, Any]]], max_bytes: int
+) -> list[list[tuple[ClosedHour, dict[str, Any]]]]:
+    """As few endpoint calls as the invocation payload limit allows: one per batch when it fits."""
+    chunks: list[list[tuple[ClosedHour, dict[str, Any]]]] = []
+    size = 0
+    for pair in pairs:
+        length = len(json.dumps(pair[1])) + 2
+        if not chunks or size + length > max_bytes:
+            chunks.append([])
+            size = 64  # the request's own braces and keys
+        chunks[-1].append(pair)
+        size += length
+    return chunks
+
+
+def _lstm_item(event: ClosedHour, prediction: dict[str, Any], settings: Settings) -> ForecastItem:
+    forecast = prediction["forecast"]
+    return ForecastItem(
+        event.household_id,
+        f"lstm#{forecast[0]['ts']}",
+        {
+            "kind": "lstm",
+            "issued_for": forecast[0]["ts"],
+            "origin": format_ts(event.hour),
+            "kw": [f[features.TARGET] for f in forecast],
+            "model": settings.lstm_target_model,
+            "event_arrival": event.arrival,
+            "expires_at": int(event.arrival) + settings.forecast_ttl_days * 86_400,
+        },
+    )
+
+
+def _projections(batch: _Batch, outcome: BatchOutcome) -> list[tuple[ForecastItem, ClosedHour]]:
+    items = []
+    for household_id, rows in batch.histories.items():
+        for event in (e for e in batch.by_household[household_id] if e.closes_day):
+            request = projection_request(household_id, event.hour.date() + timedelta(days=1), rows)
+            try:
+                answer, model = batch.ports.forecaster.projection(household_id, request, batch.deadline)
+            except DependencyError as exc:
+                logger.warning("projection for %s failed; retried: %s", household_id, exc)
+                outcome.failed_sequence_numbers.add(event.sequence_number)
+                continue
+            outcome.endpoint_calls += 1
+            items.append((_projection_item(event, answer, model, batch.settings), event))
+    return items
+
+
+def projection_request(household_id: str, as_of: date, rows: Sequence[HourlyRow]) -> dict[str, Any]:
+    """Prophet's request: the measured days of `as_of`'s month before it, in kWh (the shared definition)."""
+    month_start = datetime(as_of.year, as_of.month, 1, tzinfo=UTC)
+    end = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
+    month = [r for r in rows if month_start <= r.hour < end]
+    days = []
+    if month:
+        series = features.series_from_hours(hours_payload(month, month_start, end))
+        days = [
+            {"date": datetime.fromtimestamp(day * 86_400, UTC).date().isoformat(), "kwh": round(kwh, 4)}
+            for day, kwh in features.daily_energy_kwh(series)
+        ]
+    return {"household_id": household_id, "as_of": as_of.isoformat(), "days": days}
+
+
+def _projection_item(
+    event: ClosedHour, answer: dict[str, Any], model: str, settings: Settings
+) -> ForecastItem:
+    as_of = (event.hour.date() + timedelta(days=1)).isoformat()
+    return ForecastItem(
+        event.household_id,
+        f"month#{answer['month']}#{as_of}",
+        {
+            "kind": "month",
+            "as_of": as_of,
+            **{
+                k: answer[k]
+                for k in (
+                    "month",
+                    "actual_to_date_kwh",
+                    "projected_month_kwh",
+                    "projected_month_kwh_lower",
+                    "projected_month_kwh_upper",
+                    "forecast",
+                )
+            },
+            "model": model,
+            "event_arrival": event.arrival,
+            "expires_at": int(event.arrival) + settings.forecast_ttl_days * 86_400,
+        },
+    )
+
+
+def _store(
+    items: list[tuple[ForecastItem, ClosedHour]], ports: PreprocessPorts, outcome: BatchOutcome
+) -> None:
+    if not items:
+        return
+    by_key = {(i.household_id, i.forecast_key): event for i, event in items}
+    failed = ports.store.put([item for item, _ in items])
+    for item in failed:
+        outcome.failed_sequence_numbers.add(by_key[(item.household_id, item.forecast_key)].sequence_number)
+    stored = {(i.household_id, i.forecast_key) for i, _ in items} - {
+        (i.household_id, i.forecast_key) for i in failed
+    }
+    outcome.forecasts_stored += sum(1 for h, k in stored if k.startswith("lstm#"))
+    outcome.projections_stored += sum(1 for h, k in stored if k.startswith("month#"))

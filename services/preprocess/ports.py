@@ -1,0 +1,39 @@
+"""What the preprocess pipeline needs from the outside: hourly history, the endpoint, the store."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from services.core.hourly import HourlyRow
+
+
+@dataclass(frozen=True)
+class ForecastItem:
+    """One item of the forecasts table; keyed so that a retried batch overwrites it."""
+
+    household_id: str
+    forecast_key: str
+    attributes: dict[str, Any]
+
+
+class HourlyHistory(Protocol):
+    def rows(self, household_id: str, first_hour: datetime, last_hour: datetime) -> list[HourlyRow]:
+        """Stored household-hours in [first_hour, last_hour], oldest first (one query)."""
+
+
+class Forecaster(Protocol):
+    def lstm(self, request: dict[str, Any], deadline: float) -> dict[str, Any]:
+        """One call for every instance of the batch; DependencyError if it fails until `deadline`."""
+
+    def projection(
+        self, household_id: str, request: dict[str, Any], deadline: float
+    ) -> tuple[dict[str, Any], str]:
+        """The rest-of-month projection and the model that answered (own, else the default)."""
+
+
+class ForecastStore(Protocol):
+    def put(self, items: Sequence[ForecastItem]) -> list[ForecastItem]:
+        """Write the items; returns those that could not be written."""

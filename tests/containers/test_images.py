@@ -1,0 +1,70 @@
+"""Build every image and smoke-run it (opt-in: `make test-containers`, or pytest -m containers).
+
+Skipped when no container engine is available. The base image is $WATTCAST_CONTAINERS_BASE, else the
+local debootstrap base (made on first use; needs root and debootstrap), as `scripts.containers` does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import pytest
+
+from scripts import containers
+
+pytestmark = [
+    pytest.mark.containers,
+    pytest.mark.timeout(1800),
+    pytest.mark.skipif(containers.engine() is None, reason="no container engine (podman or Docker)"),
+]
+
+
+@pytest.fixture(scope="module")
+def built() -> dict[str, containers.Built]:
+    base = os.environ.get("WATTCAST_CONTAINERS_BASE", containers.BASE_TAG)
+    if base == containers.BASE_TAG and not containers.image_exists(base):
+        if os.geteuid() != 0:
+            pytest.skip("the debootstrap base needs root; set WATTCAST_CONTAINERS_BASE to a pullable image")
+        containers.make_base()
+    return {item.image.name: item for item in containers.build(containers.selected(None), base)}
+
+
+def inspect(tag: str) -> dict[str, Any]:
+    output = containers.run_engine("image", "inspect", tag, capture=True).stdout
+    config: dict[str, Any] = json.loads(output)[0]["Config"]
+    return config
+
+
+def test_every_image_builds_and_runs_as_a_non_root_user(built) -> None:
+    assert set(built) == {image.name for image in containers.IMAGES if image.needs.exists()}
+    for item in built.values():
+        assert inspect(item.image.tag)["User"] == "10001"
+    assert built["ingest"].size_mb < 400
+
+
+def test_the_lambda_images_run_awslambdaric_with_their_handler(built) -> None:
+    for name in ("ingest", "preprocess"):
+        if name in built:
+            config = inspect(built[name].image.tag)
+            assert config["Entrypoint"] == ["/opt/venv/bin/python", "-m", "awslambdaric"]
+            assert config["Cmd"] == [f"services.{name}.handler.lambda_handler"]
+
+
+def test_the_forecaster_image_follows_the_sagemaker_contract(built) -> None:
+    config = inspect(built["forecaster"].image.tag)
+    assert config["Labels"]["com.amazonaws.sagemaker.capabilities.multi-models"] == "true"
+    assert config["Labels"]["com.amazonaws.sagemaker.capabilities.accept-bind-to-port"] == "true"
+    assert config["Entrypoint"] == ["/opt/venv/bin/python", "-m", "services.forecaster"]
+    assert config["Cmd"] == ["serve"]
+    assert "8080/tcp" in config["ExposedPorts"]
+
+
+def test_smoke_runs_pass(built) -> None:
+    checks = containers.run_smoke([item.image for item in built.values()])
+    failed = [f"{check.name}: {check.detail}" for check in checks if not check.ok]
+    assert not failed
+    names = {check.name for check in checks}
+    assert {"forecaster /ping", "forecaster /invocations", "forecaster SIGTERM"} <= names
+    assert {"ingest partial-batch response", "ingest writes"} <= names

@@ -1,0 +1,204 @@
+"""The preprocess pipeline over in-memory ports: what it asks the endpoint, what it stores, what fails."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from services.core.hourly import HourlyRow
+from services.core.lambda_events import kinesis_event_from_payloads
+from services.core.reading import MEASURES, format_ts
+from services.core.settings import Settings
+from services.preprocess.errors import DependencyError
+from services.preprocess.pipeline import PreprocessPorts, payload_chunks, preprocess_batch, projection_request
+from services.preprocess.ports import ForecastItem
+
+SETTINGS = Settings.from_env({}, history_hours=48)
+START = datetime(2010, 2, 1, tzinfo=UTC)
+
+
+def rows(household: str, hours: int, power: float = 1.0) -> list[HourlyRow]:
+    return [
+        HourlyRow(
+            household,
+            START + timedelta(hours=h),
+            60,
+            {m: (power if m == "global_active_power" else 1.0) for m in MEASURES},
+        )
+        for h in range(hours)
+    ]
+
+
+@dataclass
+class FakeHistory:
+    stored: dict[str, list[HourlyRow]]
+    failing: set[str] = field(default_factory=set)
+    calls: list[tuple[str, datetime, datetime]] = field(default_factory=list)
+
+    def rows(self, household_id: str, first_hour: datetime, last_hour: datetime) -> list[HourlyRow]:
+        self.calls.append((household_id, first_hour, last_hour))
+        if household_id in self.failing:
+            raise DependencyError("table down")
+        return [r for r in self.stored.get(household_id, []) if first_hour <= r.hour <= last_hour]
+
+
+@dataclass
+class FakeForecaster:
+    lookback: int = 24
+    down: bool = False
+    lstm_requests: list[dict[str, Any]] = field(default_factory=list)
+    projections: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def lstm(self, request: dict[str, Any], deadline: float) -> dict[str, Any]:
+        if self.down:
+            raise DependencyError("endpoint down")
+        self.lstm_requests.append(request)
+        predictions = []
+        for instance in request["instances"]:
+            if len(instance["hours"]) < self.lookback:
+                predictions.append({"household_id": instance["household_id"], "error": "needs more hours"})
+            else:
+                last = datetime.fromisoformat(instance["hours"][-1]["ts"])
+                predictions.append(
+                    {
+                        "household_id": instance["household_id"],
+                        "forecast": [
+                            {"ts": format_ts(last + timedelta(hours=k + 1)), "global_active_power": 0.5}
+                            for k in range(3)
+                        ],
+                    }
+                )
+        return {"predictions": predictions}
+
+    def projection(
+        self, household_id: str, request: dict[str, Any], deadline: float
+    ) -> tuple[dict[str, Any], str]:
+        if self.down:
+            raise DependencyError("endpoint down")
+        self.projections.append((household_id, request))
+        answer = {
+            "month": request["as_of"][:7],
+            "actual_to_date_kwh": 1.0,
+            "projected_month_kwh": 2.0,
+            "projected_month_kwh_lower": 1.5,
+            "projected_month_kwh_upper": 2.5,
+            "forecast": [],
+        }
+        return answer, "prophet/default.tar.gz"
+
+
+@dataclass
+class FakeStore:
+    items: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+
+    def put(self, items: list[ForecastItem]) -> list[ForecastItem]:
+        for item in items:
+            self.items[(item.household_id, item.forecast_key)] = item.attributes
+        return []
+
+
+def events(*closed: tuple[str, int]) -> list[dict[str, Any]]:
+    payloads = [
+        json.dumps(
+            {"type": "hour_closed", "household_id": h, "hour": format_ts(START + timedelta(hours=n))}
+        ).encode()
+        for h, n in closed
+    ]
+    records: list[dict[str, Any]] = kinesis_event_from_payloads(payloads, first_sequence=100)["Records"]
+    return records
+
+
+def run(records, history, forecaster=None, store=None):
+    forecaster, store = forecaster or FakeForecaster(), store or FakeStore()
+    outcome = preprocess_batch(records, PreprocessPorts(history, forecaster, store), SETTINGS, deadline=1e12)
+    return outcome, forecaster, store
+
+
+def test_one_query_per_household_and_one_endpoint_call_for_the_batch() -> None:
+    history = FakeHistory({"a": rows("a", 40), "b": rows("b", 40)})
+    outcome, forecaster, store = run(events(("a", 30), ("a", 31), ("b", 31)), history)
+    assert sorted(h for h, _, _ in history.calls) == ["a", "b"]
+    assert len(forecaster.lstm_requests) == 1 and len(forecaster.lstm_requests[0]["instances"]) == 3
+    assert outcome.forecasts_stored == 3 and outcome.failed_sequence_numbers == set()
+    first_instance = forecaster.lstm_requests[0]["instances"][0]
+    assert first_instance["hours"][-1]["ts"] == format_ts(START + timedelta(hours=30))
+    assert len(first_instance["hours"]) == 31  # everything stored from the window start (48 h back) to 30
+    assert ("a", "lstm#2010-02-02T07:00:00Z") in store.items
+
+
+def test_a_new_meter_is_warming_up_not_failing() -> None:
+    outcome, _, store = run(events(("new", 5)), FakeHistory({"new": rows("new", 6)}))
+    assert outcome.warming_up == 1 and outcome.forecasts_stored == 0 and not outcome.failed_sequence_numbers
+    assert store.items == {}
+
+
+def test_a_closed_day_asks_for_the_rest_of_the_month_with_the_measured_days() -> None:
+    history = FakeHistory({"a": rows("a", 24 * 3, power=2.0)})
+    outcome, forecaster, store = run(events(("a", 47)), history)  # 2010-02-02 23:00 closes the 2nd
+    ((household, request),) = forecaster.projections
+    assert household == "a" and request["as_of"] == "2010-02-03"
+    assert request["days"] == [{"date": "2010-02-01", "kwh": 48.0}, {"date": "2010-02-02", "kwh": 48.0}]
+    assert outcome.projections_stored == 1 and ("a", "month#2010-02#2010-02-03") in store.items
+
+
+def test_the_last_day_of_a_month_projects_the_next_month_from_nothing() -> None:
+    request = projection_request("a", datetime(2010, 3, 1).date(), rows("a", 24 * 28))
+    assert request == {"household_id": "a", "as_of": "2010-03-01", "days": []}
+
+
+def test_a_down_endpoint_fails_exactly_the_affected_records() -> None:
+    outcome, _, store = run(
+        events(("a", 30), ("b", 31)),
+        FakeHistory({"a": rows("a", 40), "b": rows("b", 40)}),
+        FakeForecaster(down=True),
+    )
+    assert outcome.failed_sequence_numbers == {"100", "101"} and store.items == {}
+
+
+def test_an_unreadable_history_fails_only_that_household() -> None:
+    history = FakeHistory({"a": rows("a", 40), "b": rows("b", 40)}, failing={"b"})
+    outcome, _, store = run(events(("a", 30), ("b", 31)), history)
+    assert outcome.failed_sequence_numbers == {"101"} and list(store.items) == [
+        ("a", "lstm#2010-02-02T07:00:00Z")
+    ]
+
+
+def test_the_same_events_twice_write_the_same_keys() -> None:
+    history, store = FakeHistory({"a": rows("a", 40)}), FakeStore()
+    run(events(("a", 30), ("a", 31)), history, store=store)
+    first = {key: {k: v for k, v in value.items() if k != "stored_at"} for key, value in store.items.items()}
+    run(events(("a", 30), ("a", 31)), history, store=store)
+    assert {
+        key: {k: v for k, v in value.items() if k != "stored_at"} for key, value in store.items.items()
+    } == first
+    assert len(store.items) == 2
+
+
+def test_events_that_are_not_hour_closed_are_ignored() -> None:
+    records = kinesis_event_from_payloads([b"{}", b"not json", json.dumps({"type": "other"}).encode()])[
+        "Records"
+    ]
+    outcome, forecaster, _ = run(records, FakeHistory({}))
+    assert (
+        outcome.ignored_events == 3 and not outcome.failed_sequence_numbers and forecaster.lstm_requests == []
+    )
+
+
+def test_instances_are_split_only_when_the_payload_limit_needs_it() -> None:
+    pairs = [(None, {"hours": ["x" * 1000]}) for _ in range(10)]
+    assert [len(c) for c in payload_chunks(pairs, 100_000)] == [10]  # type: ignore[arg-type]
+    assert [len(c) for c in payload_chunks(pairs, 3_500)] == [3, 3, 3, 1]  # type: ignore[arg-type]
+
+
+def test_lstm_items_carry_the_forecast_and_its_timing() -> None:
+    history = FakeHistory({"a": rows("a", 40)})
+    _, _, store = run(events(("a", 30)), history)
+    (item,) = store.items.values()
+    assert item["kind"] == "lstm" and item["kw"] == [0.5, 0.5, 0.5]
+    assert item["origin"] == "2010-02-02T06:00:00Z" and item["issued_for"] == "2010-02-02T07:00:00Z"
+    assert item["event_arrival"] == pytest.approx(1_700_000_000.0)
+    assert item["expires_at"] == int(1_700_000_000.0) + 35 * 86_400  # from the event, so redelivery keeps it
