@@ -47,6 +47,7 @@ lint: setup
 bench: setup
 	$(BIN)/wattcast bench ingest
 	$(BIN)/wattcast bench forecaster
+	$(BIN)/wattcast bench pipeline
 
 clean:
 	rm -rf $(VENV) .tools .wattcast out .mypy_cache .ruff_cache .pytest_cache

@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from scripts import bench_forecaster
+from scripts import bench_forecaster, bench_pipeline
 from scripts.faults import malformed_record
 from scripts.replay import ReplayOptions, replay
 from scripts.stack import EmbeddedStack
@@ -45,6 +45,7 @@ def register(subparsers: Any) -> None:
     ingest.add_argument("--json", action="store_true", help="print the figures as JSON")
     ingest.set_defaults(func=run_ingest)
     bench_forecaster.register(commands)
+    bench_pipeline.register(commands)
 
 
 @dataclass
