@@ -7,12 +7,15 @@ itself, so the same code talks to moto, LocalStack or AWS.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
 from botocore.config import Config
 
 from services.core.settings import Settings, get_settings
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -70,6 +73,20 @@ def get_clients() -> AwsClients:
         if _default is None:
             _default = AwsClients()
         return _default
+
+
+def per_clients(build: Callable[[AwsClients], T]) -> Callable[[], T]:
+    """A getter for something built from the process's clients: built once, rebuilt only after
+    `reset_clients()` (a Lambda container keeps it across invocations)."""
+    cache: list[tuple[AwsClients, T]] = []
+
+    def get() -> T:
+        clients = get_clients()
+        if not cache or cache[0][0] is not clients:
+            cache[:] = [(clients, build(clients))]
+        return cache[0][1]
+
+    return get
 
 
 def reset_clients() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from services.core.errors import SettingsError
 from services.core.settings import STARTING_POSITIONS, Settings
@@ -45,37 +46,37 @@ class EventSourceMapping:
             raise SettingsError(f"{self.function_name}: maximum_record_age_seconds must be -1 or 60..604800")
 
 
-def ingest_mapping(settings: Settings) -> EventSourceMapping:
+def _stream_mapping(settings: Settings, prefix: str, handler: str, stream_name: str) -> EventSourceMapping:
+    """A mapping whose knobs are the `<prefix>_*` settings (the Terraform variables' defaults)."""
+
+    def knob(name: str) -> Any:
+        return getattr(settings, f"{prefix}_{name}")
+
     return EventSourceMapping(
-        function_name=settings.ingest_function,
-        handler="services.ingest.handler.lambda_handler",
-        stream_name=settings.readings_stream,
-        batch_size=settings.ingest_batch_size,
-        maximum_batching_window_seconds=settings.ingest_batching_window_seconds,
+        function_name=knob("function"),
+        handler=handler,
+        stream_name=stream_name,
+        batch_size=knob("batch_size"),
+        maximum_batching_window_seconds=knob("batching_window_seconds"),
         starting_position=settings.starting_position,
         report_batch_item_failures=True,
         bisect_batch_on_function_error=True,
-        maximum_retry_attempts=settings.ingest_maximum_retry_attempts,
-        maximum_record_age_seconds=settings.ingest_maximum_record_age_seconds,
+        maximum_retry_attempts=knob("maximum_retry_attempts"),
+        maximum_record_age_seconds=knob("maximum_record_age_seconds"),
         on_failure_queue=settings.stream_failures_queue,
-        function_timeout_seconds=settings.ingest_function_timeout_seconds,
+        function_timeout_seconds=knob("function_timeout_seconds"),
+    )
+
+
+def ingest_mapping(settings: Settings) -> EventSourceMapping:
+    return _stream_mapping(
+        settings, "ingest", "services.ingest.handler.lambda_handler", settings.readings_stream
     )
 
 
 def preprocess_mapping(settings: Settings) -> EventSourceMapping:
-    return EventSourceMapping(
-        function_name=settings.preprocess_function,
-        handler="services.preprocess.handler.lambda_handler",
-        stream_name=settings.hourly_stream,
-        batch_size=settings.preprocess_batch_size,
-        maximum_batching_window_seconds=settings.preprocess_batching_window_seconds,
-        starting_position=settings.starting_position,
-        report_batch_item_failures=True,
-        bisect_batch_on_function_error=True,
-        maximum_retry_attempts=settings.preprocess_maximum_retry_attempts,
-        maximum_record_age_seconds=settings.preprocess_maximum_record_age_seconds,
-        on_failure_queue=settings.stream_failures_queue,
-        function_timeout_seconds=settings.preprocess_function_timeout_seconds,
+    return _stream_mapping(
+        settings, "preprocess", "services.preprocess.handler.lambda_handler", settings.hourly_stream
     )
 
 

@@ -12,7 +12,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
 
-from services.core.clients import AwsClients, get_clients
+from services.core.clients import get_clients, per_clients
 from services.ingest.aws import (
     DynamoAggregates,
     DynamoHouseholdStates,
@@ -25,26 +25,15 @@ from services.ingest.pipeline import IngestPorts, ingest_batch
 
 logger = Logger(service="wattcast-ingest")
 processor = BatchProcessor(event_type=EventType.KinesisDataStreams, raise_on_entire_batch_failure=False)
-_ports: tuple[AwsClients, IngestPorts] | None = None
-
-
-def aws_ports() -> IngestPorts:
-    """The AWS ports, built once per container (rebuilt only if the clients were reset)."""
-    global _ports
-    clients = get_clients()
-    if _ports is None or _ports[0] is not clients:
-        settings = clients.settings
-        _ports = (
-            clients,
-            IngestPorts(
-                archive=S3Archive(clients, settings),
-                aggregates=DynamoAggregates(clients, settings),
-                households=DynamoHouseholdStates(clients, settings),
-                hourly_events=KinesisHourlyEvents(clients, settings),
-                dead_letters=SqsDeadLetters(clients, settings),
-            ),
-        )
-    return _ports[1]
+aws_ports = per_clients(
+    lambda clients: IngestPorts(
+        archive=S3Archive(clients, clients.settings),
+        aggregates=DynamoAggregates(clients, clients.settings),
+        households=DynamoHouseholdStates(clients, clients.settings),
+        hourly_events=KinesisHourlyEvents(clients, clients.settings),
+        dead_letters=SqsDeadLetters(clients, clients.settings),
+    )
+)
 
 
 @logger.inject_lambda_context

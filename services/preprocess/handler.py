@@ -9,7 +9,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
 
-from services.core.clients import AwsClients, get_clients
+from services.core.clients import get_clients, per_clients
 from services.preprocess.aws import DynamoForecastStore, DynamoHourlyHistory, SageMakerForecaster
 from services.preprocess.errors import RecordFailedError
 from services.preprocess.pipeline import PreprocessPorts, preprocess_batch
@@ -17,24 +17,13 @@ from services.preprocess.pipeline import PreprocessPorts, preprocess_batch
 logger = Logger(service="wattcast-preprocess")
 processor = BatchProcessor(event_type=EventType.KinesisDataStreams, raise_on_entire_batch_failure=False)
 SAFETY_MARGIN_SECONDS = 5.0
-_ports: tuple[AwsClients, PreprocessPorts] | None = None
-
-
-def aws_ports() -> PreprocessPorts:
-    """Built once per container (rebuilt only if the clients were reset)."""
-    global _ports
-    clients = get_clients()
-    if _ports is None or _ports[0] is not clients:
-        settings = clients.settings
-        _ports = (
-            clients,
-            PreprocessPorts(
-                DynamoHourlyHistory(clients, settings),
-                SageMakerForecaster(clients, settings),
-                DynamoForecastStore(clients, settings),
-            ),
-        )
-    return _ports[1]
+aws_ports = per_clients(
+    lambda clients: PreprocessPorts(
+        DynamoHourlyHistory(clients, clients.settings),
+        SageMakerForecaster(clients, clients.settings),
+        DynamoForecastStore(clients, clients.settings),
+    )
+)
 
 
 @logger.inject_lambda_context
