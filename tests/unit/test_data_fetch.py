@@ -19,8 +19,9 @@ import pytest
 from scripts import data
 from services.core.errors import DataError
 from services.core.uci import UCI_HEADER, default_data_path, load_uci
+from tests.paths import FULL_UCI_FILE
 
-FULL_FILE = Path("/work/shared/data/household_power_consumption.txt.gz")
+FULL_FILE = FULL_UCI_FILE
 TXT = (
     "\r\n".join(
         [

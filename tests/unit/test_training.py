@@ -22,8 +22,9 @@ from services.core.uci import default_data_path, hourly_series, load_uci
 from services.forecaster.bundles import unpack_bundle
 from services.forecaster.invocation import InvocationRequest, invoke
 from services.forecaster.models import load_model
+from tests.paths import FULL_UCI_FILE
 
-FULL_DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "household_power_consumption.txt.gz"
+FULL_DATA = FULL_UCI_FILE
 
 
 def nulls_for_nan(row: np.ndarray) -> list[float | None]:

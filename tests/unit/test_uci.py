@@ -17,8 +17,9 @@ import pytest
 from services.core.errors import DataError
 from services.core.reading import MEASURES
 from services.core.uci import UCI_HEADER, default_data_path, load_uci, minute_readings
+from tests.paths import FULL_UCI_FILE
 
-FULL_FILE = Path("/work/shared/data/household_power_consumption.txt.gz")
+FULL_FILE = FULL_UCI_FILE
 SLICE_START = pd.Timestamp("2010-01-01", tz="UTC")
 SLICE_END = pd.Timestamp("2010-03-01", tz="UTC")
 
