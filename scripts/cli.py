@@ -44,14 +44,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter; errors still show
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("botocore", "boto3", "urllib3", "werkzeug"):
+    for noisy in ("botocore", "boto3", "urllib3", "werkzeug", "tensorflow", "tf2onnx", "absl", "cmdstanpy"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("prophet.plot").setLevel(logging.CRITICAL)  # "plotly failed": we plot with matplotlib
     try:
         return int(args.func(args))
     except WattcastError as exc:

@@ -22,6 +22,9 @@ def register(subparsers: Any) -> None:
     lstm.add_argument("--units", type=int, default=64)
     lstm.add_argument("--epochs", type=int, default=40)
     lstm.add_argument("--max-minutes", type=float, default=8.0, help="stop training after this long")
+    lstm.add_argument(
+        "--validation-days", type=int, default=90, help="days before --train-end used to validate"
+    )
     lstm.set_defaults(func=run_lstm)
     prophet = models.add_parser("prophet", help="one Prophet model per household (rest of the month)")
     _common(prophet, "out/prophet")
@@ -59,6 +62,7 @@ def run_lstm(args: argparse.Namespace) -> int:
         epochs=args.epochs,
         max_minutes=args.max_minutes,
         seed=args.seed,
+        validation_days=args.validation_days,
     )
     metrics = train_lstm(options)
     print(json.dumps({k: v for k, v in metrics.items() if not k.endswith("by_lead_kw")}, indent=2))
