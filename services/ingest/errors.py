@@ -7,7 +7,3 @@ class IngestError(WattcastError):
 
 class DependencyError(IngestError):
     """An AWS dependency (S3, DynamoDB, Kinesis, SQS) failed; the affected records are retried."""
-
-
-class RecordFailedError(IngestError):
-    """Raised per record at the handler boundary so the batch processor reports it as failed."""

@@ -9,10 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
 
 from services.core.clients import get_clients, per_clients
+from services.core.partial_batch import partial_batch_response
 from services.ingest.aws import (
     DynamoAggregates,
     DynamoHouseholdStates,
@@ -20,11 +19,9 @@ from services.ingest.aws import (
     S3Archive,
     SqsDeadLetters,
 )
-from services.ingest.errors import RecordFailedError
 from services.ingest.pipeline import IngestPorts, ingest_batch
 
 logger = Logger(service="wattcast-ingest")
-processor = BatchProcessor(event_type=EventType.KinesisDataStreams, raise_on_entire_batch_failure=False)
 aws_ports = per_clients(
     lambda clients: IngestPorts(
         archive=S3Archive(clients, clients.settings),
@@ -41,11 +38,4 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     ports = aws_ports()
     outcome = ingest_batch(event.get("Records", []), ports, get_clients().settings)
     logger.info("batch ingested", extra=outcome.summary())
-
-    def report(record: KinesisStreamRecord) -> None:
-        if record.kinesis.sequence_number in outcome.failed_sequence_numbers:
-            raise RecordFailedError(f"record {record.kinesis.sequence_number} failed; it is retried")
-
-    return dict(
-        process_partial_response(event=event, record_handler=report, processor=processor, context=context)
-    )
+    return partial_batch_response(event, outcome.failed_sequence_numbers, context)

@@ -7,7 +7,3 @@ class PreprocessError(WattcastError):
 
 class DependencyError(PreprocessError):
     """DynamoDB or the endpoint failed; the affected records are retried by the event source mapping."""
-
-
-class RecordFailedError(PreprocessError):
-    """Raised per record at the handler boundary so the batch processor reports it as failed."""
