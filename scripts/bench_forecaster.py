@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from scripts.forecaster_process import ForecasterProcess
 from scripts.sample_bundles import sample_lstm_bundle, sample_prophet_bundle
 from services.core import features
 from services.forecaster.bundles import unpack_bundle
@@ -86,37 +87,18 @@ def in_process(root: Path, hours: int, repeat: int) -> dict[str, Any]:
 
 
 def over_http(root: Path, hours: int, repeat: int) -> dict[str, Any]:
-    port = 18_000 + int(time.time()) % 1000
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "scripts.cli",
-            "serve",
-            "--model-dir",
-            str(root),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = ForecasterProcess(model_dir=root, workers=2)
+    server.start()
     try:
-        _wait_for_ping(port)
         figures: dict[str, Any] = {}
         for batch in (1, 64):
             body = lstm_body(batch, hours)
-            connection = http.client.HTTPConnection("127.0.0.1", port)
+            connection = http.client.HTTPConnection("127.0.0.1", server.port)
             figures[f"batch{batch}"] = timings_ms(partial(_post, connection, body), repeat // batch + 20)
-        figures["forecasts_per_s_batch64_2_clients"] = _throughput(port, lstm_body(64, hours), 64)
+        figures["forecasts_per_s_batch64_2_clients"] = _throughput(server.port, lstm_body(64, hours), 64)
         return figures
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.stop()
 
 
 def _post(connection: http.client.HTTPConnection, body: bytes) -> bytes:
@@ -143,19 +125,6 @@ def _throughput(port: int, body: bytes, batch: int, seconds: float = 5.0) -> flo
     with ThreadPoolExecutor(2) as pool:
         total = sum(pool.map(lambda _: client(), range(2)))
     return round(total / seconds)
-
-
-def _wait_for_ping(port: int) -> None:
-    for _ in range(300):
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/ping")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("the forecaster did not become healthy")
 
 
 PROPHET_BODY = json.dumps(

@@ -82,7 +82,9 @@ class EmbeddedStack:
         stack_dir = self.clients.settings.stack_dir
         stack_dir.mkdir(parents=True, exist_ok=True)
         if self.forecaster is None:
-            self.forecaster = ForecasterProcess(stack_dir / "models", log=stack_dir / "forecaster.log")
+            self.forecaster = ForecasterProcess(
+                models_dir=stack_dir / "models", log=stack_dir / "forecaster.log"
+            )
         self.forecaster.start()
         os.environ["AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"] = self.forecaster.url
         reset_clients()

@@ -4,10 +4,6 @@ path (target models fetched from S3 on moto), and `wattcast serve` under gunicor
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -17,6 +13,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from scripts.forecaster_process import ForecasterProcess
 from services.core.clients import AwsClients
 from services.core.settings import Settings
 from services.forecaster.app import create_app
@@ -100,55 +97,20 @@ def test_bad_calls_are_validation_errors(runtime, endpoint, target, words) -> No
         )
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_wattcast_serve_answers_ping_fast_and_stops_on_sigterm(sample_bundles: dict[str, Path]) -> None:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WATTCAST_")}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "scripts.cli",
-            "serve",
-            "--model-dir",
-            str(sample_bundles["lstm"]),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    server = ForecasterProcess(model_dir=sample_bundles["lstm"], workers=2)
+    server.start()  # returns once /ping answers 200
     try:
-        ping_seconds = None
-        for _ in range(200):
-            started = time.monotonic()
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=2) as response:
-                    if response.status == 200:
-                        ping_seconds = time.monotonic() - started
-                        break
-            except OSError:
-                time.sleep(0.1)
-        assert ping_seconds is not None and ping_seconds < 2.0
+        started = time.monotonic()
+        with urllib.request.urlopen(f"{server.url}/ping", timeout=2) as response:
+            assert response.status == 200
+        assert time.monotonic() - started < 2.0
         request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/invocations",
+            f"{server.url}/invocations",
             data=json.dumps(lstm_request()).encode(),
             headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=10) as response:
             assert len(json.loads(response.read())["predictions"][0]["forecast"]) == 24
     finally:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=30) == 0
+        assert server.stop() == 0  # SIGTERM: gunicorn stops gracefully
