@@ -18,18 +18,16 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from scripts import bench_forecaster, bench_pipeline
+from scripts.aws_calls import count_calls, per_1000
 from scripts.faults import malformed_record
 from scripts.replay import ReplayOptions, replay
 from scripts.stack import EmbeddedStack
-from services.core.clients import get_clients
 from services.core.lambda_events import LocalLambdaContext, kinesis_event_from_payloads
 from services.core.settings import Settings
 from services.core.simulate import simulate_households
 from services.core.uci import default_data_path, load_uci, minute_readings
 from services.ingest.memory import MemoryPorts
 from services.ingest.pipeline import ingest_batch
-
-SERVICES = ("kinesis", "s3", "dynamodb", "sqs")
 
 
 def register(subparsers: Any) -> None:
@@ -96,12 +94,7 @@ def bench_stubbed(events: list[dict[str, Any]], readings: int) -> float:
 def bench_emulator(events: list[dict[str, Any]], readings: int) -> tuple[float, Counter[str]]:
     from services.ingest.handler import lambda_handler
 
-    calls: Counter[str] = Counter()
-    clients = get_clients()
-    for service in SERVICES:
-        clients.client(service).meta.events.register(
-            "before-call", lambda model, service=service, **_: calls.update([f"{service}.{model.name}"])
-        )
+    calls = count_calls(("kinesis", "s3", "dynamodb", "sqs"))
     started = time.perf_counter()
     for event in events:
         response = lambda_handler(event, LocalLambdaContext("wattcast-ingest"))
@@ -122,9 +115,7 @@ def measure_ingest(args: argparse.Namespace) -> IngestFigures:
         )
     finally:
         stack.stop()
-    by_service: Counter[str] = Counter()
-    for name, count in calls.items():
-        by_service[name.split(".")[0]] += count
+    by_service, by_operation = per_1000(calls, readings)
     return IngestFigures(
         readings=readings,
         malformed=malformed,
@@ -132,8 +123,8 @@ def measure_ingest(args: argparse.Namespace) -> IngestFigures:
         handler_readings_per_s_emulator=round(emulator),
         pipeline_readings_per_s_aws_stubbed=round(stubbed),
         replay_records_per_s_emulator=round(sent.records / sent.seconds),
-        calls_per_1000_by_service={k: round(v * 1000 / readings, 2) for k, v in sorted(by_service.items())},
-        calls_per_1000_by_operation={k: round(v * 1000 / readings, 2) for k, v in sorted(calls.items())},
+        calls_per_1000_by_service=by_service,
+        calls_per_1000_by_operation=by_operation,
     )
 
 

@@ -14,21 +14,18 @@ import multiprocessing
 import os
 import tempfile
 import time
-from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from scripts.aws_calls import count_calls, per_1000
 from scripts.forecasts import forecast_items
 from scripts.replay import ReplayOptions, replay
 from scripts.sample_bundles import sample_lstm_bundle, sample_prophet_bundle
 from scripts.stack import EmbeddedStack
-from services.core.clients import get_clients
 from services.core.mappings import default_mappings
-
-SERVICES = ("kinesis", "s3", "dynamodb", "sqs", "sagemaker-runtime")
 
 
 def register(commands: Any) -> None:
@@ -54,7 +51,7 @@ def measure(households: int, days: float, per_record: int, bundles: dict[str, Pa
             (settings.prophet_default_model, bundles["prophet"]),
         ):
             stack.clients.s3.upload_file(str(bundle), settings.data_bucket, settings.models_prefix + target)
-        calls = _count_calls()
+        calls = count_calls()
         stack.start_mappings(default_mappings(settings))
         options = ReplayOptions(
             households=households,
@@ -73,9 +70,7 @@ def measure(households: int, days: float, per_record: int, bundles: dict[str, Pa
         stack.stop()
     latency = np.array([i["stored_at"] - i["event_arrival"] for i in items])
     stored = np.array(sorted(i["stored_at"] for i in items))
-    by_service: Counter[str] = Counter()
-    for name, count in calls.items():
-        by_service[name.split(".")[0]] += count
+    by_service, by_operation = per_1000(calls, sent.readings, digits=3)
     return {
         "readings_per_record": per_record,
         "readings": sent.readings,
@@ -84,24 +79,9 @@ def measure(households: int, days: float, per_record: int, bundles: dict[str, Pa
         "latency_p50_s": round(float(np.percentile(latency, 50)), 3),
         "latency_p95_s": round(float(np.percentile(latency, 95)), 3),
         "forecasts_per_s_while_busy": round(len(items) / max(stored[-1] - stored[0], 1e-9), 1),
-        "calls_per_1000_readings": {
-            k: round(v * 1000 / sent.readings, 3) for k, v in sorted(by_service.items())
-        },
-        "calls_per_1000_by_operation": {
-            k: round(v * 1000 / sent.readings, 3) for k, v in sorted(calls.items())
-        },
+        "calls_per_1000_readings": by_service,
+        "calls_per_1000_by_operation": by_operation,
     }
-
-
-def _count_calls() -> Counter[str]:
-    """Count the calls the Lambda handlers make (they share the process's clients)."""
-    calls: Counter[str] = Counter()
-    clients = get_clients()
-    for service in SERVICES:
-        clients.client(service).meta.events.register(
-            "before-call", lambda model, service=service, **_: calls.update([f"{service}.{model.name}"])
-        )
-    return calls
 
 
 def _in_fresh_process(
