@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,7 @@ from scripts.bootstrap import bootstrap
 from scripts.esm.checkpoints import CheckpointStore, JsonFileCheckpointStore
 from scripts.esm.runner import MappingRunner
 from scripts.esm.runtime_api import RuntimeApiInvoker
+from scripts.termination import Termination
 from services.core.clients import AwsClients
 from services.core.errors import WattcastError
 from services.core.mappings import default_mappings
@@ -138,15 +137,11 @@ def serve(args: argparse.Namespace) -> int:
         init_resources(settings, args.readings_shards, args.wait)
     checkpoints = JsonFileCheckpointStore.in_directory(args.state_dir) if args.state_dir else None
     runner = LambdaRunner(settings, addresses, checkpoints)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    runner.start()
-    print("lambda runner ready; SIGTERM or Ctrl-C stops it", flush=True)
+    termination = Termination()
     try:
-        while not stop.wait(1.0):
-            pass
-    except KeyboardInterrupt:
-        pass
+        runner.start()
+        print("lambda runner ready; SIGTERM or Ctrl-C stops it", flush=True)
+        termination.wait()
     finally:
         runner.stop()
     return 0

@@ -16,7 +16,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -28,6 +27,7 @@ from scripts.esm.invokers import InProcessInvoker
 from scripts.esm.runner import MappingRunner
 from scripts.esm.status import read_status, status_path
 from scripts.forecaster_process import ForecasterProcess
+from scripts.termination import Termination
 from services.core.clients import AwsClients, reset_clients
 from services.core.errors import WattcastError
 from services.core.mappings import EventSourceMapping, default_mappings
@@ -236,27 +236,23 @@ def up(args: argparse.Namespace) -> int:
 
 def _serve_foreground(settings: Settings, args: argparse.Namespace) -> int:
     stack = EmbeddedStack(settings, port=args.port, publish_status=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    termination = Termination()
     external = "AWS_ENDPOINT_URL" in os.environ
-    endpoint = stack.start()
-    state = {
-        "pid": os.getpid(),
-        "endpoint": endpoint,
-        "region": os.environ.get("AWS_DEFAULT_REGION", DEFAULT_REGION),
-        "external": external,
-        "ready": True,
-        "started_at": time.time(),
-        "forecaster": stack.forecaster.url if stack.forecaster else None,
-    }
-    settings.stack_dir.mkdir(parents=True, exist_ok=True)
-    state_file(settings).write_text(json.dumps(state))
-    print(f"stack ready on {endpoint}; Ctrl-C or `wattcast stack down` stops it", flush=True)
     try:
-        while not stop.wait(1.0):
-            pass
-    except KeyboardInterrupt:
-        pass
+        endpoint = stack.start()
+        state = {
+            "pid": os.getpid(),
+            "endpoint": endpoint,
+            "region": os.environ.get("AWS_DEFAULT_REGION", DEFAULT_REGION),
+            "external": external,
+            "ready": True,
+            "started_at": time.time(),
+            "forecaster": stack.forecaster.url if stack.forecaster else None,
+        }
+        settings.stack_dir.mkdir(parents=True, exist_ok=True)
+        state_file(settings).write_text(json.dumps(state))
+        print(f"stack ready on {endpoint}; Ctrl-C or `wattcast stack down` stops it", flush=True)
+        termination.wait()
     finally:
         stack.stop()
         state_file(settings).unlink(missing_ok=True)
