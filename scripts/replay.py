@@ -55,7 +55,6 @@ class ReplaySummary:
     stream: str
     households: int
     minutes: int
-    readings: int = 0  # valid readings sent (each once, duplicates not counted)
     records: int = 0  # Kinesis user records sent (readings, malformed and duplicates)
     malformed: Counter[str] = field(default_factory=Counter)  # reason -> records injected
     duplicates: int = 0  # records sent twice
@@ -66,11 +65,16 @@ class ReplaySummary:
     readings_by_household: Counter[str] = field(default_factory=Counter)
     malformed_by_household: Counter[str] = field(default_factory=Counter)
 
+    @property
+    def readings(self) -> int:
+        """Valid readings sent, each once (duplicates not counted)."""
+        return sum(self.readings_by_household.values())
+
     def to_json(self) -> dict[str, Any]:
         # Not dataclasses.asdict: it rebuilds a Counter from (key, value) pairs and counts the pairs.
-        return {
-            f.name: dict(v) if isinstance(v := getattr(self, f.name), Counter) else v for f in fields(self)
-        }
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        plain = {name: dict(v) if isinstance(v, Counter) else v for name, v in values.items()}
+        return {"readings": self.readings, **plain}
 
     def add(self, stats: PublishStats) -> None:
         self.records += stats.user_records_sent
@@ -97,7 +101,6 @@ def replay(options: ReplayOptions, clients: AwsClients | None = None) -> ReplayS
         for household_id, readings in records:
             data = _encode(readings)
             pending.append((household_id, data))
-            summary.readings += len(readings)
             summary.readings_by_household[household_id] += len(readings)
             if rng.random() < options.bad_share:
                 reason, broken = malformed_record(readings[0], rng)

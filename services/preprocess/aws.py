@@ -8,14 +8,13 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from services.core.clients import AwsClients
-from services.core.hourly import COUNT_PREFIX, SUM_PREFIX, HourlyRow, row_from_item
+from services.core.hourly import COUNT_PREFIX, SUM_PREFIX, HourlyRow, decimal_of, row_from_item
 from services.core.reading import MEASURES, format_ts
 from services.core.settings import Settings
 from services.preprocess.errors import DependencyError
@@ -79,22 +78,23 @@ class SageMakerForecaster:
         self._no_own_model: dict[str, float] = {}  # household -> when its own model was found missing
         self._lock = threading.Lock()
 
-    def lstm(self, request: dict[str, Any], deadline: float) -> dict[str, Any]:
-        return self._invoke(self._settings.lstm_target_model, request, deadline)
+    def lstm(self, body: bytes, deadline: float) -> dict[str, Any]:
+        return self._invoke(self._settings.lstm_target_model, body, deadline)
 
     def projection(
         self, household_id: str, request: dict[str, Any], deadline: float
     ) -> tuple[dict[str, Any], str]:
         own = self._settings.prophet_target_model.format(household_id=household_id)
+        body = json.dumps(request).encode()
         if not self._known_missing(household_id):
             try:
-                return self._invoke(own, request, deadline), own
+                return self._invoke(own, body, deadline), own
             except MissingModelError:
                 with self._lock:
                     self._no_own_model[household_id] = time.monotonic()
         default = self._settings.prophet_default_model
         try:
-            return self._invoke(default, request, deadline), default
+            return self._invoke(default, body, deadline), default
         except MissingModelError as exc:
             raise DependencyError(f"neither {own} nor the default {default} exists") from exc
 
@@ -103,7 +103,7 @@ class SageMakerForecaster:
             seen = self._no_own_model.get(household_id)
         return seen is not None and time.monotonic() - seen < MISSING_MODEL_MEMORY_SECONDS
 
-    def _invoke(self, target: str, request: dict[str, Any], deadline: float) -> dict[str, Any]:
+    def _invoke(self, target: str, body: bytes, deadline: float) -> dict[str, Any]:
         runtime = self._clients.client("sagemaker-runtime")
         delay = 0.2
         while True:
@@ -113,7 +113,7 @@ class SageMakerForecaster:
                     TargetModel=target,
                     ContentType="application/json",
                     Accept="application/json",
-                    Body=json.dumps(request),
+                    Body=body,
                 )
                 return json.loads(response["Body"].read())  # type: ignore[no-any-return]
             except ClientError as exc:
@@ -183,9 +183,9 @@ def _key_of(item: Any) -> tuple[str, str]:
 
 
 def _decimals(value: Any) -> Any:
-    """DynamoDB numbers are decimals; floats become the decimal of their shortest repr."""
+    """DynamoDB numbers are decimals: floats become the decimal of their shortest repr."""
     if isinstance(value, float):
-        return Decimal(repr(value))
+        return decimal_of(value)
     if isinstance(value, dict):
         return {k: _decimals(v) for k, v in value.items()}
     if isinstance(value, list):

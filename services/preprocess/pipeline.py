@@ -151,19 +151,16 @@ def hours_payload(rows: Sequence[HourlyRow], first: datetime, last: datetime) ->
 def _lstm_forecasts(batch: _Batch, outcome: BatchOutcome) -> list[tuple[ForecastItem, ClosedHour]]:
     settings = batch.settings
     events = [e for h in batch.histories for e in sorted(batch.by_household[h], key=lambda e: e.hour)]
-    instances = []
+    encoded = []
     for event in events:
         first = event.hour - timedelta(hours=settings.history_hours - 1)
         hours = hours_payload(batch.histories[event.household_id], first, event.hour)
-        instances.append(
-            {"household_id": event.household_id, "hours": hours or [{"ts": format_ts(event.hour)}]}
-        )
+        instance = {"household_id": event.household_id, "hours": hours or [{"ts": format_ts(event.hour)}]}
+        encoded.append((event, json.dumps(instance, separators=(",", ":"))))
     items = []
-    budget = int(settings.forecaster_max_body_bytes * 0.9)
-    for chunk in payload_chunks(list(zip(events, instances, strict=True)), budget):
-        request = {"instances": [instance for _, instance in chunk], "errors": "per_instance"}
+    for chunk in payload_chunks(encoded, int(settings.forecaster_max_body_bytes * 0.9)):
         try:
-            answer = batch.ports.forecaster.lstm(request, batch.deadline)
+            answer = batch.ports.forecaster.lstm(lstm_body([text for _, text in chunk]), batch.deadline)
         except DependencyError as exc:
             logger.warning("LSTM forecasts failed; %d records are retried: %s", len(chunk), exc)
             outcome.failed_sequence_numbers.update(e.sequence_number for e, _ in chunk)
@@ -177,17 +174,23 @@ def _lstm_forecasts(batch: _Batch, outcome: BatchOutcome) -> list[tuple[Forecast
     return items
 
 
-def payload_chunks(
-    pairs: list[tuple[ClosedHour, dict[str, Any]]], max_bytes: int
-) -> list[list[tuple[ClosedHour, dict[str, Any]]]]:
+LSTM_BODY_START, LSTM_BODY_END = b'{"errors":"per_instance","instances":[', b"]}"
+
+
+def lstm_body(instances: Sequence[str]) -> bytes:
+    """The request body from already encoded instances (each instance is serialised once)."""
+    return LSTM_BODY_START + ",".join(instances).encode() + LSTM_BODY_END
+
+
+def payload_chunks(pairs: list[tuple[ClosedHour, str]], max_bytes: int) -> list[list[tuple[ClosedHour, str]]]:
     """As few endpoint calls as the invocation payload limit allows: one per batch when it fits."""
-    chunks: list[list[tuple[ClosedHour, dict[str, Any]]]] = []
+    chunks: list[list[tuple[ClosedHour, str]]] = []
     size = 0
     for pair in pairs:
-        length = len(json.dumps(pair[1])) + 2
+        length = len(pair[1].encode()) + 1  # the instance and its comma
         if not chunks or size + length > max_bytes:
             chunks.append([])
-            size = 64  # the request's own braces and keys
+            size = len(LSTM_BODY_START) + len(LSTM_BODY_END)
         chunks[-1].append(pair)
         size += length
     return chunks

@@ -25,8 +25,8 @@ class HourlyHistory(Protocol):
 
 
 class Forecaster(Protocol):
-    def lstm(self, request: dict[str, Any], deadline: float) -> dict[str, Any]:
-        """One call for every instance of the batch; DependencyError if it fails until `deadline`."""
+    def lstm(self, body: bytes, deadline: float) -> dict[str, Any]:
+        """One call with the encoded instances; DependencyError if it fails until `deadline`."""
 
     def projection(
         self, household_id: str, request: dict[str, Any], deadline: float

@@ -14,7 +14,13 @@ from services.core.lambda_events import kinesis_event_from_payloads
 from services.core.reading import MEASURES, format_ts
 from services.core.settings import Settings
 from services.preprocess.errors import DependencyError
-from services.preprocess.pipeline import PreprocessPorts, payload_chunks, preprocess_batch, projection_request
+from services.preprocess.pipeline import (
+    PreprocessPorts,
+    lstm_body,
+    payload_chunks,
+    preprocess_batch,
+    projection_request,
+)
 from services.preprocess.ports import ForecastItem
 
 SETTINGS = Settings.from_env({}, history_hours=48)
@@ -53,9 +59,11 @@ class FakeForecaster:
     lstm_requests: list[dict[str, Any]] = field(default_factory=list)
     projections: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
-    def lstm(self, request: dict[str, Any], deadline: float) -> dict[str, Any]:
+    def lstm(self, body: bytes, deadline: float) -> dict[str, Any]:
         if self.down:
             raise DependencyError("endpoint down")
+        request = json.loads(body)
+        assert request["errors"] == "per_instance"
         self.lstm_requests.append(request)
         predictions = []
         for instance in request["instances"]:
@@ -189,9 +197,14 @@ def test_events_that_are_not_hour_closed_are_ignored() -> None:
 
 
 def test_instances_are_split_only_when_the_payload_limit_needs_it() -> None:
-    pairs = [(None, {"hours": ["x" * 1000]}) for _ in range(10)]
+    pairs = [(None, json.dumps({"hours": ["x" * 1000]})) for _ in range(10)]
     assert [len(c) for c in payload_chunks(pairs, 100_000)] == [10]  # type: ignore[arg-type]
-    assert [len(c) for c in payload_chunks(pairs, 3_500)] == [3, 3, 3, 1]  # type: ignore[arg-type]
+    chunks = payload_chunks(pairs, 3_500)  # type: ignore[arg-type]
+    assert [len(c) for c in chunks] == [3, 3, 3, 1]
+    bodies = [lstm_body([text for _, text in chunk]) for chunk in chunks]
+    assert all(len(body) <= 3_500 for body in bodies)
+    assert len(lstm_body([text for _, text in pairs[:4]])) > 3_500  # a fourth instance would not fit
+    assert [len(json.loads(body)["instances"]) for body in bodies] == [3, 3, 3, 1]
 
 
 def test_lstm_items_carry_the_forecast_and_its_timing() -> None:
