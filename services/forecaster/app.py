@@ -46,22 +46,16 @@ def create_app(
 ) -> Flask:
     settings = settings or Settings.from_env()
     multi = settings.forecaster_multi_model if multi_model is None else multi_model
+    if multi and fetcher is None:  # target models not loaded yet come from S3, as SageMaker fetches them
+        fetcher = S3ModelFetcher(
+            AwsClients(settings), settings.forecaster_models_dir, settings.forecaster_max_bundle_bytes
+        )
     registry = ModelRegistry(
         max_models=settings.forecaster_max_models if multi else 1,
         memory_budget_bytes=settings.forecaster_memory_budget_mb * 1024 * 1024,
         uncertainty_samples=settings.prophet_uncertainty_samples,
         fetcher=fetcher,
     )
-    if multi and fetcher is None:
-        fetcher = S3ModelFetcher(
-            AwsClients(settings), settings.forecaster_models_dir, settings.forecaster_max_bundle_bytes
-        )
-        registry = ModelRegistry(
-            max_models=settings.forecaster_max_models,
-            memory_budget_bytes=settings.forecaster_memory_budget_mb * 1024 * 1024,
-            uncertainty_samples=settings.prophet_uncertainty_samples,
-            fetcher=fetcher,
-        )
     state = ServerState(settings, registry, multi, threading.Event())
     app = Flask("wattcast-forecaster")
     app.config["MAX_CONTENT_LENGTH"] = settings.forecaster_max_body_bytes
