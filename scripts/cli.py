@@ -17,15 +17,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 from services.core.errors import WattcastError
 
 SUBCOMMAND_MODULES = (
-    "scripts.stack",
-    "scripts.replay",
-    "scripts.data",
-    "scripts.demo",
-    "scripts.bench",
+    "scripts.local.stack",
+    "scripts.data.replay",
+    "scripts.data.uci_files",
+    "scripts.local.demo",
+    "scripts.bench.ingest",
     "services.forecaster.serve",
-    "scripts.train",
-    "scripts.lambda_runner",
-    "scripts.forecasts",
+    "scripts.commands.train",
+    "scripts.local.lambda_runner",
+    "scripts.stores.forecasts",
 )
 
 

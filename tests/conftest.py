@@ -61,7 +61,7 @@ def aws(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsClient
 @pytest.fixture(scope="session")
 def sample_bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The sample LSTM and Prophet bundles (archives and unpacked folders), built once."""
-    from scripts.sample_bundles import sample_lstm_bundle, sample_prophet_bundle
+    from scripts.training.samples import sample_lstm_bundle, sample_prophet_bundle
     from tests.bundle_fixtures import unpacked_copy
 
     root = tmp_path_factory.mktemp("bundles")

@@ -13,14 +13,14 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from scripts.local.model_fetch import S3ModelFetcher, TargetModelError, target_folder
+from scripts.local.sagemaker_runtime import runtime_error_response
 from services.core.clients import AwsClients
 from services.core.settings import Settings
 from services.forecaster.errors import BadRequestError, ForecasterError, ModelNotReadyError
-from services.forecaster.fetch import S3ModelFetcher, TargetModelError, target_folder
 from services.forecaster.invocation import InvocationRequest, InvocationResponse, invoke
-from services.forecaster.models import JSON, LoadedModel
+from services.forecaster.loaded_model import JSON, LoadedModel
 from services.forecaster.registry import Fetcher, ModelRegistry
-from services.forecaster.runtime_api import runtime_error_response
 
 logger = logging.getLogger(__name__)
 CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes"

@@ -13,7 +13,7 @@ from services.forecaster.errors import (
     NotAcceptableError,
     UnsupportedMediaTypeError,
 )
-from services.forecaster.models import JSON, PNG, LoadedModel
+from services.forecaster.loaded_model import JSON, PNG, LoadedModel
 from services.forecaster.runtimes import predict_rest
 
 logger = logging.getLogger(__name__)

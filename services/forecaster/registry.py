@@ -19,7 +19,7 @@ from services.forecaster.errors import (
     ModelAlreadyLoadedError,
     ModelNotFoundError,
 )
-from services.forecaster.models import LoadedModel, load_model
+from services.forecaster.loaded_model import LoadedModel, load_model
 
 logger = logging.getLogger(__name__)
 Fetcher = Callable[[str], Path]  # target model name -> unpacked bundle folder

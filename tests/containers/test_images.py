@@ -1,7 +1,7 @@
 """Build every image and smoke-run it (opt-in: `make test-containers`, or pytest -m containers).
 
 Skipped when no container engine is available. The base image is $WATTCAST_CONTAINERS_BASE, else the
-local debootstrap base (made on first use; needs root and debootstrap), as `scripts.containers` does.
+local debootstrap base (made on first use; needs root and debootstrap), as `scripts.devtools.containers` does.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from scripts import containers
+from scripts.devtools import containers
 
 pytestmark = [
     pytest.mark.containers,

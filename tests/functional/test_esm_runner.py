@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from scripts.esm import NotIdleError, StreamNotActiveError
-from scripts.esm.checkpoints import CheckpointKey, CheckpointStore, JsonFileCheckpointStore
-from scripts.esm.invokers import InProcessInvoker
-from scripts.esm.runner import MappingRunner, RunnerTuning
-from scripts.esm.status import read_status
+from scripts.local.esm import NotIdleError, StreamNotActiveError
+from scripts.local.esm.checkpoints import CheckpointKey, CheckpointStore, JsonFileCheckpointStore
+from scripts.local.esm.invokers import InProcessInvoker
+from scripts.local.esm.runner import MappingRunner, RunnerTuning
+from scripts.local.esm.status import read_status
+from scripts.local.mappings import EventSourceMapping
 from services.core.clients import AwsClients
-from services.core.mappings import EventSourceMapping
 from services.core.settings import Settings
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from scripts.forecaster_process import ForecasterProcess
+from scripts.local.forecaster_process import ForecasterProcess
 from services.core.clients import AwsClients
 from services.core.settings import Settings
 from services.forecaster.app import create_app

@@ -13,24 +13,24 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from scripts.bootstrap import bootstrap
-from scripts.esm.context import RunnerTuning
-from scripts.esm.invokers import InProcessInvoker
-from scripts.esm.runner import MappingRunner
-from scripts.inspect_stores import (
+from scripts.data.replay import ReplayOptions, replay
+from scripts.data.simulate import simulate_households
+from scripts.data.uci import default_data_path, load_uci
+from scripts.local.bootstrap import bootstrap
+from scripts.local.esm.context import RunnerTuning
+from scripts.local.esm.events import LocalLambdaContext, kinesis_event_from_payloads
+from scripts.local.esm.invokers import InProcessInvoker
+from scripts.local.esm.runner import MappingRunner
+from scripts.local.mappings import ingest_mapping
+from scripts.stores.readings import (
     archived_readings,
     dead_letters,
     hour_closed_events,
     hourly_items,
     hourly_rows,
 )
-from scripts.replay import ReplayOptions, replay
 from services.core.clients import AwsClients
-from services.core.lambda_events import LocalLambdaContext, kinesis_event_from_payloads
-from services.core.mappings import ingest_mapping
 from services.core.reading import MEASURES
-from services.core.simulate import simulate_households
-from services.core.uci import default_data_path, load_uci
 from services.ingest.handler import lambda_handler
 from tests.readings import payload, reading_dict
 

@@ -14,14 +14,14 @@ from typing import Any
 
 import pytest
 
-from scripts.forecasts import forecast_items
-from scripts.inspect_stores import hourly_rows, queue_messages, stream_records
-from scripts.replay import ReplayOptions, replay
-from scripts.stack import EmbeddedStack
+from scripts.data.replay import ReplayOptions, replay
+from scripts.local.esm.events import LocalLambdaContext, kinesis_event, kinesis_event_record
+from scripts.local.mappings import default_mappings
+from scripts.local.stack import EmbeddedStack
+from scripts.stores.forecasts import forecast_items
+from scripts.stores.readings import hourly_rows, queue_messages, stream_records
 from services.core import features
 from services.core.clients import AwsClients
-from services.core.lambda_events import LocalLambdaContext, kinesis_event, kinesis_event_record
-from services.core.mappings import default_mappings
 from services.forecaster.runtimes import OnnxRuntime
 from services.preprocess.pipeline import hours_payload
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from scripts.bootstrap import bootstrap
-from scripts.inspect_stores import stream_records
-from scripts.replay import ReplayOptions, replay
+from scripts.data.replay import ReplayOptions, replay
+from scripts.local.bootstrap import bootstrap
+from scripts.stores.readings import stream_records
 from services.core.clients import AwsClients
 
 pytestmark = pytest.mark.functional

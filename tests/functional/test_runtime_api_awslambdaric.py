@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from scripts.esm.invokers import UNHANDLED
-from scripts.esm.runtime_api import RuntimeApiInvoker
-from services.core.lambda_events import kinesis_event_from_payloads
+from scripts.local.esm.events import kinesis_event_from_payloads
+from scripts.local.esm.invokers import UNHANDLED
+from scripts.local.lambda_runtime_api import RuntimeApiInvoker
 
 pytest.importorskip("awslambdaric")
 pytestmark = pytest.mark.functional

@@ -16,9 +16,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scripts import data
+from scripts.data import uci_files as data
+from scripts.data.uci import UCI_HEADER, default_data_path, load_uci
 from services.core.errors import DataError
-from services.core.uci import UCI_HEADER, default_data_path, load_uci
 from tests.paths import FULL_UCI_FILE
 
 FULL_FILE = FULL_UCI_FILE

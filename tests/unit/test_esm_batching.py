@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from scripts.esm.batching import (
+from scripts.local.esm.batching import (
     MAX_INVOKE_PAYLOAD_BYTES,
     BatchOutcome,
     Decision,
@@ -27,13 +27,13 @@ from scripts.esm.batching import (
     retries_exhausted,
     retry_backoff_seconds,
 )
-from scripts.esm.checkpoints import CheckpointKey, InMemoryCheckpointStore, JsonFileCheckpointStore
-from scripts.esm.failures import DiscardedBatch, on_failure_message
-from scripts.esm.invokers import HttpInvoker, InProcessInvoker, InvocationResult
-from scripts.esm.runner import MappingRunner
-from scripts.esm.shard import RetryCounter
+from scripts.local.esm.checkpoints import CheckpointKey, InMemoryCheckpointStore, JsonFileCheckpointStore
+from scripts.local.esm.failures import DiscardedBatch, on_failure_message
+from scripts.local.esm.invokers import HttpInvoker, InProcessInvoker, InvocationResult
+from scripts.local.esm.runner import MappingRunner
+from scripts.local.esm.shard import RetryCounter
+from scripts.local.mappings import EventSourceMapping
 from services.core.clients import AwsClients
-from services.core.mappings import EventSourceMapping
 from services.core.settings import Settings
 
 ARN = "arn:aws:kinesis:us-east-1:123456789012:stream/readings"

@@ -2,9 +2,9 @@ import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from services.core.lambda_events import kinesis_event_from_payloads
+from scripts.local.esm.events import kinesis_event_from_payloads
+from scripts.local.memory_ports import MemoryPorts
 from services.core.settings import Settings
-from services.ingest.memory import MemoryPorts
 from services.ingest.pipeline import closed_hours, ingest_batch
 from tests.readings import payload, reading_dict
 

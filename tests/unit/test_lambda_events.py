@@ -1,6 +1,6 @@
 import base64
 
-from services.core.lambda_events import (
+from scripts.local.esm.events import (
     LocalLambdaContext,
     kinesis_event_from_payloads,
     kinesis_event_record,

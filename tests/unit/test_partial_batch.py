@@ -2,7 +2,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from services.core.lambda_events import LocalLambdaContext, kinesis_event_from_payloads
+from scripts.local.esm.events import LocalLambdaContext, kinesis_event_from_payloads
 from services.core.partial_batch import partial_batch_response
 
 

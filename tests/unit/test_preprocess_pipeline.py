@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from scripts.local.esm.events import kinesis_event_from_payloads
 from services.core.hourly import HourlyRow
-from services.core.lambda_events import kinesis_event_from_payloads
 from services.core.reading import MEASURES, format_ts
 from services.core.settings import Settings
 from services.preprocess.errors import DependencyError

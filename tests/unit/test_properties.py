@@ -8,10 +8,10 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.core.lambda_events import kinesis_event_from_payloads
+from scripts.local.esm.events import kinesis_event_from_payloads
+from scripts.local.memory_ports import MemoryPorts
 from services.core.reading import Reading, Rejection, parse_record
 from services.core.settings import Settings
-from services.ingest.memory import MemoryPorts
 from services.ingest.pipeline import ingest_batch
 from tests.readings import payload, reading_dict
 

@@ -10,7 +10,7 @@ from services.forecaster.errors import (
     ModelAlreadyLoadedError,
     ModelNotFoundError,
 )
-from services.forecaster.models import LoadedModel
+from services.forecaster.loaded_model import LoadedModel
 from services.forecaster.registry import ModelRegistry
 
 MB = 1024 * 1024

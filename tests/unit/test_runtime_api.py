@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from scripts.esm.invokers import UNHANDLED, InvocationResult
-from scripts.esm.runtime_api import PREFIX, RuntimeApiInvoker
+from scripts.local.esm.invokers import UNHANDLED, InvocationResult
+from scripts.local.lambda_runtime_api import PREFIX, RuntimeApiInvoker
 
 EVENT = {"Records": [{"kinesis": {"sequenceNumber": "1", "data": "e30="}}]}
 

@@ -6,9 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from services.core.errors import DataError
-from services.core.reading import MEASURES, PHYSICAL_RANGES
-from services.core.simulate import (
+from scripts.data.simulate import (
     SCALED_MEASURES,
     HouseholdProfile,
     apply_profile,
@@ -16,7 +14,9 @@ from services.core.simulate import (
     household_profiles,
     simulate_households,
 )
-from services.core.uci import default_data_path, load_uci
+from scripts.data.uci import default_data_path, load_uci
+from services.core.errors import DataError
+from services.core.reading import MEASURES, PHYSICAL_RANGES
 
 
 @pytest.fixture(scope="module")

@@ -14,11 +14,18 @@ from typing import Any
 
 import pytest
 
-from scripts import tf_checks
-from scripts.tf_checks import TERRAFORM_DIR, TfDir, expression, load_tree, optional_defaults, references
-from services.core.mappings import EventSourceMapping, ingest_mapping
+from scripts.devtools import terraform as tf_checks
+from scripts.devtools.terraform import (
+    TERRAFORM_DIR,
+    TfDir,
+    expression,
+    load_tree,
+    optional_defaults,
+    references,
+)
+from scripts.local.mappings import EventSourceMapping, ingest_mapping
+from scripts.local.tables import table_specs
 from services.core.settings import Settings
-from services.core.tables import table_specs
 
 SETTINGS = Settings()
 DEFAULTS: dict[str, Any] = {f.name: getattr(SETTINGS, f.name) for f in dataclasses.fields(Settings)}
@@ -377,7 +384,7 @@ def test_checkov_skips_carry_a_reason():
 def test_module_readme_tables_are_current(tree, module):
     directory = tf(tree, f"modules/{module}")
     assert tf_checks.docs_current(directory.path / "README.md", directory), (
-        "run: python -m scripts.tf_checks docs"
+        "run: python -m scripts.devtools.terraform docs"
     )
 
 

@@ -15,13 +15,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from scripts.train_lstm import LstmOptions, train_lstm
-from scripts.train_prophet import ProphetOptions, bundle_handler, train_household, train_prophet
+from scripts.data.uci import default_data_path, hourly_series, load_uci
+from scripts.training.lstm import LstmOptions, train_lstm
+from scripts.training.prophet import ProphetOptions, bundle_handler, train_household, train_prophet
 from services.core import features
-from services.core.uci import default_data_path, hourly_series, load_uci
 from services.forecaster.bundles import unpack_bundle
 from services.forecaster.invocation import InvocationRequest, invoke
-from services.forecaster.models import load_model
+from services.forecaster.loaded_model import load_model
 from tests.paths import FULL_UCI_FILE
 
 FULL_DATA = FULL_UCI_FILE

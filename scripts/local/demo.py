@@ -1,0 +1,178 @@
+"""`wattcast demo` (make demo): the whole system in the embedded mode, with no Docker.
+
+Starts the emulator, the forecaster and both event source mappings; trains default bundles if none
+are cached (on the data before the replay, so what follows is out of sample); replays households of
+real data (meters that upload an hour of minutes per record, with malformed records and duplicates);
+drains both Lambdas; prints a per-household table and writes plots.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from scripts.data.replay import ReplayOptions, ReplaySummary, format_summary, replay
+from scripts.data.uci import default_data_path, utc_timestamp
+from scripts.local.stack import EmbeddedStack
+from scripts.stores.forecasts import forecast_items, latest
+from scripts.stores.readings import dead_letters, hourly_rows
+from scripts.training.default_models import DEFAULT_CACHE, ensure_models
+from services.core.clients import AwsClients
+from services.core.reading import format_ts
+from services.preprocess.pipeline import projection_request
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("demo", help="run the embedded system end to end and print a summary")
+    parser.add_argument("--households", type=int, default=5)
+    parser.add_argument("--days", type=float, default=10.0, help="days replayed (default 10)")
+    parser.add_argument("--start", default="2010-02-01", help="first replayed day; models train before it")
+    parser.add_argument("--data", type=Path, help="UCI file; default: the bundled slice of real data")
+    parser.add_argument(
+        "--bad-share", type=float, default=0.02, help="share of malformed records (default 2%%)"
+    )
+    parser.add_argument(
+        "--duplicate-share", type=float, default=0.01, help="share of duplicates (default 1%%)"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path("out/demo"), help="where plots go (default out/demo)"
+    )
+    parser.add_argument(
+        "--models", type=Path, default=DEFAULT_CACHE, help="bundle cache (default out/models)"
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")  # one JSON line per batch otherwise
+    started = time.monotonic()
+    data = args.data or default_data_path()
+    stack = EmbeddedStack()
+    try:
+        endpoint = stack.start()
+        assert stack.clients is not None and stack.forecaster is not None
+        print(
+            f"embedded stack: moto on {endpoint}, forecaster on {stack.forecaster.url}, "
+            "ingest and preprocess mapped"
+        )
+        cached = ensure_models(stack.clients, data=data, train_end=args.start, cache=args.models)
+        for target, source in cached.items():
+            print(f"model {target}: {source}")
+        options = ReplayOptions(
+            households=args.households,
+            days=args.days,
+            start=args.start,
+            data=data,
+            seed=args.seed,
+            readings_per_record=60,
+            bad_share=args.bad_share,
+            duplicate_share=args.duplicate_share,
+        )
+        sent = replay(options, stack.clients)
+        print(format_summary(sent))
+        print("draining the streams through ingest and preprocess ...", flush=True)
+        stack.run_until_idle(idle_seconds=2.0, timeout=900)
+        ok = print_table(stack.clients, sent)
+        print_plots(stack.clients, sent, args.out)
+    finally:
+        stack.stop()
+    print(f"plots in {args.out.resolve()}\ndemo finished in {time.monotonic() - started:.1f} s")
+    return 0 if ok else 1
+
+
+def print_table(clients: AwsClients, sent: ReplaySummary) -> bool:
+    quarantined = Counter(letter["partition_key"] for letter in dead_letters(clients))
+    print(
+        f"\n{'household':<9} {'readings':>8} {'bad':>4} {'last hour (UTC)':>21} {'kW':>5} "
+        f"{'next hour':>9} {'forecasts':>9} {'month to date':>13} {'projected month kWh (80%)':>27}"
+    )
+    ok = True
+    for household in sorted(sent.readings_by_household):
+        rows = hourly_rows(clients, household)
+        stored = sum(row.minutes for row in rows)
+        view = latest(clients, household)
+        good = (
+            stored == sent.readings_by_household[household]
+            and quarantined[household] == sent.malformed_by_household[household]
+        )
+        ok &= good and view["lstm"] is not None and view["month"] is not None
+        last = rows[-1]
+        power = last.means["global_active_power"]
+        next_hour = f"{view['lstm']['kw'][0]:.2f}" if view["lstm"] else "-"
+        count = len(forecast_items(clients, household, "lstm"))
+        month = view["month"]
+        to_date = f"{month['actual_to_date_kwh']:.1f}" if month else "-"
+        projected = (
+            f"{month['projected_month_kwh']:.0f} ({month['projected_month_kwh_lower']:.0f}-"
+            f"{month['projected_month_kwh_upper']:.0f})"
+            if month
+            else "-"
+        )
+        print(
+            f"{household:<9} {stored:>8,} {quarantined[household]:>4} {format_ts(last.hour):>21} "
+            f"{(power or 0):>5.2f} {next_hour:>9} {count:>9} {to_date:>13} {projected:>27}"
+        )
+    print(
+        "\nevery good reading stored once, every malformed record quarantined, "
+        "forecasts and projections stored"
+        if ok
+        else "\nMISMATCH: see the table"
+    )
+    return ok
+
+
+def print_plots(clients: AwsClients, sent: ReplaySummary, out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out.mkdir(parents=True, exist_ok=True)
+    households = sorted(sent.readings_by_household)
+    figure, axes = plt.subplots(len(households), 1, figsize=(13, 2.6 * len(households)), squeeze=False)
+    for axis, household in zip(axes[:, 0], households, strict=True):
+        rows = hourly_rows(clients, household)
+        forecasts = sorted(forecast_items(clients, household, "lstm"), key=lambda f: f["issued_for"])
+        axis.plot(
+            [r.hour for r in rows],
+            [r.means["global_active_power"] for r in rows],
+            color="black",
+            lw=0.9,
+            label="actual hourly mean",
+        )
+        axis.plot(
+            [utc_timestamp(f["issued_for"]) for f in forecasts],
+            [f["kw"][0] for f in forecasts],
+            color="tab:orange",
+            lw=0.9,
+            label="next-hour forecast (LSTM)",
+        )
+        axis.set_ylabel(f"{household} kW")
+    axes[0, 0].legend(loc="upper right")
+    figure.tight_layout()
+    figure.savefig(out / "forecast_vs_actual.png", dpi=90)
+    plt.close(figure)
+    _prophet_plot(clients, households[0], out)
+
+
+def _prophet_plot(clients: AwsClients, household: str, out: Path) -> None:
+    """The forecaster's own PNG answer (forecast + components) for the first household's month."""
+    rows = hourly_rows(clients, household)
+    as_of = (rows[-1].hour - timedelta(hours=rows[-1].hour.hour)).date()
+    request = projection_request(household, as_of, rows)
+    runtime = clients.client("sagemaker-runtime")
+    response = runtime.invoke_endpoint(
+        EndpointName=clients.settings.forecaster_endpoint,
+        TargetModel=clients.settings.prophet_default_model,
+        ContentType="application/json",
+        Accept="image/png",
+        Body=json.dumps(request),
+    )
+    (out / "prophet_month.png").write_bytes(response["Body"].read())

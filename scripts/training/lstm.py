@@ -1,0 +1,242 @@
+"""`wattcast train lstm`: one global LSTM for every household, trained before `--train-end`.
+
+Windows come from `services.core.features` (the code the bundle serves with), scaled per window so a
+household is forecast on its own scale. Validation is the end of the training period; the test is
+every hour from `--train-end` on, so every reported metric is out of sample.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scripts.data.uci import hourly_series, load_uci, utc_timestamp
+from scripts.training.package import package_lstm
+from services.core import features
+from services.core.errors import DataError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LstmOptions:
+    data: Path
+    out: Path
+    train_end: str = "2010-01-01"
+    lookback: int = 168
+    horizon: int = 24
+    units: int = 64
+    dropout: float = 0.0
+    epochs: int = 40
+    batch_size: int = 256
+    learning_rate: float = 2e-3
+    patience: int = 5
+    validation_days: int = 90
+    max_minutes: float = 8.0
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Split:
+    train: features.Windows
+    validation: features.Windows
+    test: features.Windows
+
+
+def split_windows(series: features.HourlySeries, options: LstmOptions) -> Split:
+    """Train: targets end before `train_end` (validation: its last days); test: targets from it on."""
+    spec = features.WindowSpec(options.lookback, options.horizon)
+    end_hour = int(utc_timestamp(options.train_end).timestamp()) // features.SECONDS_PER_HOUR
+    windows = features.training_windows(series, spec)
+    last_target = windows.origins + options.horizon
+    validation_start = end_hour - options.validation_days * 24
+    train = last_target < validation_start
+    validation = (last_target >= validation_start) & (last_target < end_hour)
+    test = windows.origins + 1 >= end_hour
+    if not train.any():
+        raise DataError(
+            f"no training windows end before {options.train_end} minus {options.validation_days} days"
+        )
+    return Split(_subset(windows, train), _subset(windows, validation), _subset(windows, test))
+
+
+def _subset(windows: features.Windows, mask: np.ndarray) -> features.Windows:
+    return features.Windows(
+        windows.inputs[mask],
+        windows.targets[mask],
+        windows.actual_kw[mask],
+        windows.origins[mask],
+        windows.target_mean[mask],
+        windows.target_std[mask],
+    )
+
+
+def build_model(options: LstmOptions) -> Any:
+    import keras
+
+    window = keras.Input(shape=(options.lookback, len(features.CHANNELS)), name="window")
+    hidden = keras.layers.LSTM(options.units, dropout=options.dropout)(window)
+    hidden = keras.layers.Dense(options.units, activation="relu")(hidden)
+    hidden = keras.layers.Dropout(options.dropout)(hidden)
+    model = keras.Model(window, keras.layers.Dense(options.horizon, name="forecast")(hidden))
+    model.compile(optimizer=keras.optimizers.Adam(options.learning_rate), loss="mse")
+    return model
+
+
+def fit(model: Any, split: Split, options: LstmOptions) -> dict[str, Any]:
+    import keras
+
+    class TimeBudget(keras.callbacks.Callback):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.started = time.monotonic()
+
+        def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+            elapsed = (time.monotonic() - self.started) / 60
+            logger.info(
+                "epoch %d: loss %.4f val_loss %.4f (%.1f min)",
+                epoch + 1,
+                (logs or {}).get("loss", 0),
+                (logs or {}).get("val_loss", 0),
+                elapsed,
+            )
+            if elapsed > options.max_minutes:
+                logger.info("time budget of %.1f minutes reached; stopping", options.max_minutes)
+                self.model.stop_training = True
+
+    stop = keras.callbacks.EarlyStopping(patience=options.patience, restore_best_weights=True)
+    history = model.fit(
+        split.train.inputs,
+        split.train.targets,
+        sample_weight=kw_weights(split.train),
+        validation_data=(split.validation.inputs, split.validation.targets, kw_weights(split.validation)),
+        epochs=options.epochs,
+        batch_size=options.batch_size,
+        shuffle=True,
+        verbose=0,
+        callbacks=[stop, TimeBudget()],
+    )
+    return {
+        "epochs_run": len(history.history["loss"]),
+        "best_val_loss": float(min(history.history["val_loss"])),
+    }
+
+
+def kw_weights(windows: features.Windows) -> np.ndarray:
+    """Weights that make the MSE of standardised targets the MSE in kW (what the metrics measure).
+
+    Without them a quiet week (std 0.03 kW) turns an ordinary next-hour change into a target of 50+
+    standard deviations and dominates the loss.
+    """
+    weights = windows.target_std**2
+    return np.asarray(weights / weights.mean(), dtype=np.float64)
+
+
+def evaluate(model: Any, series: features.HourlySeries, test: features.Windows) -> dict[str, Any]:
+    """Next-hour and per-lead RMSE on test windows where persistence and same-hour-yesterday exist."""
+    power = series.values[:, features.HOURLY_MEASURES.index(features.TARGET)]
+    last = power[test.origins - series.start]
+    leads = np.arange(1, test.actual_kw.shape[1] + 1)
+    yesterday_index = test.origins[:, None] + leads[None, :] - 24 - series.start
+    yesterday = power[yesterday_index]
+    usable = ~np.isnan(last) & ~np.isnan(yesterday).any(axis=1)
+    scored = _subset(test, usable)
+    predicted = scored.to_kw(model.predict(scored.inputs, batch_size=1024, verbose=0))
+    actual = scored.actual_kw
+
+    def rmse(forecast: np.ndarray, lead: int | None = None) -> float:
+        error = forecast - actual if lead is None else forecast[:, lead] - actual[:, lead]
+        return float(np.sqrt(np.mean(error**2)))
+
+    persistence = np.repeat(last[usable][:, None], actual.shape[1], axis=1)
+    return {
+        "test_windows": int(usable.sum()),
+        "test_rmse_kw": round(rmse(predicted, 0), 4),
+        "test_mae_kw": round(float(np.mean(np.abs(predicted[:, 0] - actual[:, 0]))), 4),
+        "persistence_rmse_kw": round(rmse(persistence, 0), 4),
+        "same_hour_yesterday_rmse_kw": round(rmse(yesterday[usable], 0), 4),
+        "rmse_by_lead_kw": [round(rmse(predicted, k), 4) for k in range(actual.shape[1])],
+        "persistence_rmse_by_lead_kw": [round(rmse(persistence, k), 4) for k in range(actual.shape[1])],
+        "same_hour_yesterday_rmse_by_lead_kw": [
+            round(rmse(yesterday[usable], k), 4) for k in range(actual.shape[1])
+        ],
+        "test_from": features.hour_ts(int(scored.origins.min()) + 1),
+        "test_to": features.hour_ts(int(scored.origins.max()) + 1),
+    }
+
+
+def next_hour_rmse(model: Any, windows: features.Windows) -> float:
+    predicted = windows.to_kw(model.predict(windows.inputs, batch_size=1024, verbose=0))
+    return float(np.sqrt(np.mean((predicted[:, 0] - windows.actual_kw[:, 0]) ** 2)))
+
+
+def plot_fortnight(model: Any, test: features.Windows, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fortnight = test.origins < test.origins.min() + 14 * 24
+    chosen = _subset(test, fortnight)
+    predicted = chosen.to_kw(model.predict(chosen.inputs, verbose=0))[:, 0]
+    first = int(chosen.origins.min()) + 1
+    grid = np.arange(first, first + 14 * 24)  # hours without a window stay gaps, not straight lines
+    actual, forecast = np.full(len(grid), np.nan), np.full(len(grid), np.nan)
+    actual[chosen.origins + 1 - first] = chosen.actual_kw[:, 0]
+    forecast[chosen.origins + 1 - first] = predicted
+    hours = grid.astype("datetime64[h]")
+    figure, axis = plt.subplots(figsize=(14, 4.5))
+    axis.plot(hours, actual, label="actual hourly mean", color="black", linewidth=1)
+    axis.plot(hours, forecast, label="LSTM next-hour forecast", color="tab:orange", linewidth=1)
+    axis.set_ylabel("global active power (kW)")
+    axis.set_title("UCI house, first test fortnight: next-hour forecast vs actual")
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def train_lstm(options: LstmOptions) -> dict[str, Any]:
+    import keras
+
+    keras.utils.set_random_seed(options.seed)
+    started = time.monotonic()
+    series = hourly_series(load_uci(options.data))
+    split = split_windows(series, options)
+    logger.info(
+        "windows: %d train, %d validation, %d test", len(split.train), len(split.validation), len(split.test)
+    )
+    model = build_model(options)
+    training = fit(model, split, options)
+    metrics = {**evaluate(model, series, split.test), **training}
+    metrics["validation_rmse_kw"] = round(next_hour_rmse(model, split.validation), 4)
+    metrics["train_seconds"] = round(time.monotonic() - started, 1)
+    metrics["cpu_count"] = os.cpu_count()
+    options.out.mkdir(parents=True, exist_ok=True)
+    plot_fortnight(model, split.test, options.out / "forecast_vs_actual.png")
+    metadata = {
+        "version": time.strftime("%Y%m%d%H%M%S"),
+        "lookback": options.lookback,
+        "horizon": options.horizon,
+        "channels": list(features.CHANNELS),
+        "target": features.TARGET,
+        "scaling": "per window: mean and std of each measure over the lookback's measured hours",
+        "train_end": options.train_end,
+        "data_range": [features.hour_ts(series.start), features.hour_ts(series.last)],
+        "trained_on": [
+            features.hour_ts(int(split.train.origins.min()) - options.lookback + 1),
+            options.train_end,
+        ],
+        "metrics": metrics,
+        "options": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(options).items()},
+    }
+    package_lstm(model, options.out / "model.tar.gz", metadata)
+    (options.out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    return metrics
