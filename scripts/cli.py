@@ -1,12 +1,9 @@
-"""The `wattcast` command line. Each subcommand lives in its own module under scripts/.
-
-Every module exposes `register(subparsers)`, which adds its parser and sets `func`, a callable that
-takes the parsed arguments and returns the exit code.
-"""
+"""`wattcast`: the one entry point of the laptop tooling (commands in scripts/commands/)."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
@@ -14,44 +11,32 @@ from collections.abc import Sequence
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from scripts.commands import COMMAND_MODULES
 from services.core.errors import WattcastError
 
-SUBCOMMAND_MODULES = (
-    "scripts.local.stack",
-    "scripts.data.replay",
-    "scripts.data.uci_files",
-    "scripts.local.demo",
-    "scripts.bench.ingest",
-    "services.forecaster.serve",
-    "scripts.commands.train",
-    "scripts.local.lambda_runner",
-    "scripts.stores.forecasts",
-)
+QUIET_LOGGERS = ("botocore", "boto3", "urllib3", "werkzeug", "tensorflow", "tf2onnx", "absl", "cmdstanpy")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    import importlib
-
     parser = argparse.ArgumentParser(
         prog="wattcast",
         description="Forecast household electricity use from smart-meter streams on AWS.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module_name in SUBCOMMAND_MODULES:
+    for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter; errors still show
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("botocore", "boto3", "urllib3", "werkzeug", "tensorflow", "tf2onnx", "absl", "cmdstanpy"):
+    for noisy in QUIET_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.getLogger("prophet.plot").setLevel(logging.CRITICAL)  # "plotly failed": we plot with matplotlib
     try:

@@ -7,7 +7,6 @@ Prophet rest-of-month request time; cold load of a target model; memory per load
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import json
 import statistics
@@ -198,32 +197,19 @@ def samples_sweep(model: Any, repeats: int = 20) -> dict[str, dict[str, float]]:
     return sweep
 
 
-def run(args: argparse.Namespace) -> int:
+def forecaster_figures(hours: int = 48, repeat: int = 2000, prophet_models: int = 30) -> dict[str, Any]:
+    """Every serving figure of the sample bundles (what `wattcast bench forecaster` prints)."""
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         root = unpack_bundle(sample_lstm_bundle(work / "lstm.tar.gz"), work / "lstm", 10**9)
-        figures = {
+        return {
             "lstm": {
                 "lookback": 48,
                 "units": 64,
                 "channels": len(features.CHANNELS),
-                "request_hours": args.hours,
+                "request_hours": hours,
             },
-            "in_process": in_process(root, args.hours, args.repeat),
-            "http_gunicorn_2_workers": over_http(root, args.hours, args.repeat),
-            "prophet": prophet_figures(
-                sample_prophet_bundle(work / "prophet.tar.gz"), work, args.prophet_models
-            ),
+            "in_process": in_process(root, hours, repeat),
+            "http_gunicorn_2_workers": over_http(root, hours, repeat),
+            "prophet": prophet_figures(sample_prophet_bundle(work / "prophet.tar.gz"), work, prophet_models),
         }
-    print(json.dumps(figures, indent=2))
-    return 0
-
-
-def register(commands: Any) -> None:
-    parser = commands.add_parser("forecaster", help="forecaster latency, throughput, Prophet load and memory")
-    parser.add_argument("--hours", type=int, default=48, help="hours per instance in requests (default 48)")
-    parser.add_argument("--repeat", type=int, default=2000, help="forecasts per latency measurement")
-    parser.add_argument(
-        "--prophet-models", type=int, default=30, help="Prophet models loaded to measure memory"
-    )
-    parser.set_defaults(func=run)

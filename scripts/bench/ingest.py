@@ -8,17 +8,13 @@
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import random
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
-from scripts.bench import forecaster as bench_forecaster
-from scripts.bench import pipeline as bench_pipeline
 from scripts.bench.aws_calls import count_calls, per_1000
 from scripts.data.faults import malformed_record
 from scripts.data.replay import ReplayOptions, replay
@@ -29,22 +25,6 @@ from scripts.local.memory_ports import MemoryPorts
 from scripts.local.stack import EmbeddedStack
 from services.core.settings import Settings
 from services.ingest.pipeline import ingest_batch
-
-
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("bench", help="benchmarks that print figures")
-    commands = parser.add_subparsers(dest="bench_command", required=True, metavar="WHAT")
-    ingest = commands.add_parser("ingest", help="ingest handler throughput and AWS calls per 1,000 readings")
-    ingest.add_argument("--households", type=int, default=20)
-    ingest.add_argument("--hours", type=int, default=12)
-    ingest.add_argument("--batch-size", type=int, default=500)
-    ingest.add_argument(
-        "--bad-share", type=float, default=0.02, help="share of malformed records (default 2%%)"
-    )
-    ingest.add_argument("--json", action="store_true", help="print the figures as JSON")
-    ingest.set_defaults(func=run_ingest)
-    bench_forecaster.register(commands)
-    bench_pipeline.register(commands)
 
 
 @dataclass
@@ -104,23 +84,23 @@ def bench_emulator(events: list[dict[str, Any]], readings: int) -> tuple[float, 
     return readings / (time.perf_counter() - started), calls
 
 
-def measure_ingest(args: argparse.Namespace) -> IngestFigures:
-    events, readings, malformed = build_events(args.households, args.hours, args.batch_size, args.bad_share)
+def measure_ingest(
+    households: int = 20, hours: int = 12, batch_size: int = 500, bad_share: float = 0.02
+) -> IngestFigures:
+    events, readings, malformed = build_events(households, hours, batch_size, bad_share)
     stubbed = bench_stubbed(events, readings)
     stack = EmbeddedStack()
     try:
         stack.start(mappings=False)
         emulator, calls = bench_emulator(events, readings)
-        sent = replay(
-            ReplayOptions(households=args.households, days=args.hours / 24, progress=False), stack.clients
-        )
+        sent = replay(ReplayOptions(households=households, days=hours / 24, progress=False), stack.clients)
     finally:
         stack.stop()
     by_service, by_operation = per_1000(calls, readings)
     return IngestFigures(
         readings=readings,
         malformed=malformed,
-        batch_size=args.batch_size,
+        batch_size=batch_size,
         handler_readings_per_s_emulator=round(emulator),
         pipeline_readings_per_s_aws_stubbed=round(stubbed),
         replay_records_per_s_emulator=round(sent.records / sent.seconds),
@@ -129,26 +109,23 @@ def measure_ingest(args: argparse.Namespace) -> IngestFigures:
     )
 
 
-def run_ingest(args: argparse.Namespace) -> int:
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-    figures = measure_ingest(args)
-    if args.json:
-        print(json.dumps(asdict(figures), indent=2))
-        return 0
-    print(
+def format_ingest(figures: IngestFigures, households: int) -> str:
+    lines = [
         f"ingest benchmark: {figures.readings:,} readings + {figures.malformed:,} malformed records, "
-        f"{args.households} households, batches of {figures.batch_size}"
-    )
+        f"{households} households, batches of {figures.batch_size}"
+    ]
     rows = [
         ("handler against the emulator (moto)", figures.handler_readings_per_s_emulator, "readings/s"),
         ("pipeline with AWS calls stubbed", figures.pipeline_readings_per_s_aws_stubbed, "readings/s"),
         ("replay (publisher) into the emulator", figures.replay_records_per_s_emulator, "records/s"),
     ]
-    for label, value, unit in rows:
-        print(f"  {label:<38} {value:>10,.0f} {unit}")
-    print("  AWS calls per 1,000 readings")
-    for service, value in figures.calls_per_1000_by_service.items():
-        print(f"    {service:<10} {value:>7.2f}")
-    for operation, value in figures.calls_per_1000_by_operation.items():
-        print(f"      {operation:<30} {value:>7.2f}")
-    return 0
+    lines += [f"  {label:<38} {value:>10,.0f} {unit}" for label, value, unit in rows]
+    lines.append("  AWS calls per 1,000 readings")
+    lines += [
+        f"    {service:<10} {value:>7.2f}" for service, value in figures.calls_per_1000_by_service.items()
+    ]
+    lines += [
+        f"      {operation:<30} {value:>7.2f}"
+        for operation, value in figures.calls_per_1000_by_operation.items()
+    ]
+    return "\n".join(lines)

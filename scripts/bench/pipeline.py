@@ -8,10 +8,7 @@ Lambda's own work). Sample bundles stand in for trained ones (same layout and ha
 
 from __future__ import annotations
 
-import argparse
-import json
 import multiprocessing
-import os
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -26,18 +23,6 @@ from scripts.local.mappings import default_mappings
 from scripts.local.stack import EmbeddedStack
 from scripts.stores.forecasts import forecast_items
 from scripts.training.samples import sample_lstm_bundle, sample_prophet_bundle
-
-
-def register(commands: Any) -> None:
-    parser = commands.add_parser(
-        "pipeline", help="end-to-end latency, forecasts/s, AWS calls per 1,000 readings"
-    )
-    parser.add_argument("--households", type=int, default=10)
-    parser.add_argument("--days", type=float, default=4.0)
-    parser.add_argument(
-        "--per-record", type=int, nargs="+", default=[60, 1], help="readings per record, per run"
-    )
-    parser.set_defaults(func=run)
 
 
 def measure(households: int, days: float, per_record: int, bundles: dict[str, Path]) -> dict[str, Any]:
@@ -93,13 +78,14 @@ def _in_fresh_process(
         return pool.submit(measure, households, days, per_record, bundles).result()
 
 
-def run(args: argparse.Namespace) -> int:
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+def pipeline_figures(
+    households: int = 10, days: float = 4.0, per_record: tuple[int, ...] = (60, 1)
+) -> list[dict[str, Any]]:
+    """One scenario per readings-per-record value, each in a fresh process."""
+
     with tempfile.TemporaryDirectory() as tmp:
         bundles = {
             "lstm": sample_lstm_bundle(Path(tmp) / "lstm.tar.gz"),
             "prophet": sample_prophet_bundle(Path(tmp) / "p.tar.gz"),
         }
-        results = [_in_fresh_process(args.households, args.days, k, bundles) for k in args.per_record]
-    print(json.dumps(results, indent=2))
-    return 0
+        return [_in_fresh_process(households, days, k, bundles) for k in per_record]

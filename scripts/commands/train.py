@@ -8,9 +8,6 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from scripts.data.simulate import household_ids
-from scripts.data.uci import default_data_path
-
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("train", help="train the LSTM or the per-household Prophet models")
@@ -49,6 +46,7 @@ def _common(parser: argparse.ArgumentParser, out: str) -> None:
 
 
 def run_lstm(args: argparse.Namespace) -> int:
+    from scripts.data.uci import default_data_path
     from scripts.training.lstm import LstmOptions, train_lstm
 
     logging.getLogger("scripts.training.lstm").setLevel(logging.INFO)
@@ -73,6 +71,8 @@ def run_lstm(args: argparse.Namespace) -> int:
 def run_prophet(args: argparse.Namespace) -> int:
     import os
 
+    from scripts.data.simulate import household_ids
+    from scripts.data.uci import default_data_path
     from scripts.training.prophet import ProphetOptions, train_prophet
 
     households = tuple(args.household or household_ids(args.households or 1))

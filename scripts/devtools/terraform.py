@@ -4,17 +4,15 @@
 data sources, module calls). The `check_*` functions return problems as strings, acting like
 `terraform validate` for our wiring: every reference resolves, every module call passes exactly what the
 module declares, every variable is described and typed. tests/unit/test_terraform.py runs them, and
-`python -m scripts.devtools.terraform` prints them (`docs` rewrites the module READMEs' tables, `fmt` runs
+`wattcast terraform check` prints them (`docs` rewrites the module READMEs' tables, `fmt` runs
 `terraform fmt -check`, or says why it cannot).
 """
 
 from __future__ import annotations
 
-import argparse
 import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -336,33 +334,28 @@ def run_fmt() -> int:
     return result.returncode
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("command", nargs="?", default="check", choices=["check", "docs", "fmt"])
-    args = parser.parse_args(argv)
-    if args.command == "fmt":
-        return run_fmt()
+def check_report() -> tuple[str, list[str]]:
+    """`wattcast terraform check`: a summary line and every problem found."""
     tree = load_tree()
-    modules = [tf for tf in tree.values() if tf.path.parent.name == "modules"]
-    if args.command == "docs":
-        for tf in modules:
-            write_docs(tf.path / "README.md", tf)
-        return 0
     problems = check_tree(tree)
     problems += [
-        f"{tf.name}/README.md: tables are stale (run: python -m scripts.devtools.terraform docs)"
-        for tf in modules
+        f"{tf.name}/README.md: tables are stale (run: wattcast terraform docs)"
+        for tf in _modules(tree)
         if not docs_current(tf.path / "README.md", tf)
     ]
     files = sum(len(tf.files) for tf in tree.values())
     resources = sum(len(tf.resources) for tf in tree.values())
-    print(
+    summary = (
         f"tf check: {files} files in {len(tree)} directories, {resources} resources, {len(problems)} problems"
     )
-    for problem in problems:
-        print("  " + problem)
-    return 1 if problems else 0
+    return summary, problems
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def write_module_docs() -> None:
+    """`wattcast terraform docs`: rewrite each module README's tables."""
+    for tf in _modules(load_tree()):
+        write_docs(tf.path / "README.md", tf)
+
+
+def _modules(tree: dict[Path, TfDir]) -> list[TfDir]:
+    return [tf for tf in tree.values() if tf.path.parent.name == "modules"]

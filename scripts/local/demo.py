@@ -8,14 +8,13 @@ drains both Lambdas; prints a per-household table and writes plots.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from scripts.data.replay import ReplayOptions, ReplaySummary, format_summary, replay
 from scripts.data.uci import default_data_path, utc_timestamp
@@ -28,29 +27,21 @@ from services.core.reading import format_ts
 from services.preprocess.pipeline import projection_request
 
 
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("demo", help="run the embedded system end to end and print a summary")
-    parser.add_argument("--households", type=int, default=5)
-    parser.add_argument("--days", type=float, default=10.0, help="days replayed (default 10)")
-    parser.add_argument("--start", default="2010-02-01", help="first replayed day; models train before it")
-    parser.add_argument("--data", type=Path, help="UCI file; default: the bundled slice of real data")
-    parser.add_argument(
-        "--bad-share", type=float, default=0.02, help="share of malformed records (default 2%%)"
-    )
-    parser.add_argument(
-        "--duplicate-share", type=float, default=0.01, help="share of duplicates (default 1%%)"
-    )
-    parser.add_argument(
-        "--out", type=Path, default=Path("out/demo"), help="where plots go (default out/demo)"
-    )
-    parser.add_argument(
-        "--models", type=Path, default=DEFAULT_CACHE, help="bundle cache (default out/models)"
-    )
-    parser.add_argument("--seed", type=int, default=0)
-    parser.set_defaults(func=run)
+@dataclass(frozen=True)
+class DemoOptions:
+    households: int = 5
+    days: float = 10.0
+    start: str = "2010-02-01"  # models train before it
+    data: Path | None = None  # default: the bundled slice of real data
+    bad_share: float = 0.02
+    duplicate_share: float = 0.01
+    out: Path = Path("out/demo")
+    models: Path = DEFAULT_CACHE
+    seed: int = 0
 
 
-def run(args: argparse.Namespace) -> int:
+def run_demo(args: DemoOptions) -> bool:
+    """Run it; True when every reading, dead letter, forecast and projection is where it should be."""
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")  # one JSON line per batch otherwise
     started = time.monotonic()
     data = args.data or default_data_path()
@@ -84,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         stack.stop()
     print(f"plots in {args.out.resolve()}\ndemo finished in {time.monotonic() - started:.1f} s")
-    return 0 if ok else 1
+    return ok
 
 
 def print_table(clients: AwsClients, sent: ReplaySummary) -> bool:

@@ -1,27 +1,19 @@
-"""`wattcast lambdas`: the event source mappings for Lambda container images (docker-compose).
+"""The event source mappings for Lambda container images (docker-compose's runner).
 
-`lambdas init` creates the streams, tables, bucket and queues (the compose one-shot `init`).
-`lambdas serve` runs one mapping per function of `scripts.local.mappings.default_mappings`, each
-invoking through a local Lambda Runtime API that the function's image polls
-(AWS_LAMBDA_RUNTIME_API=<runner host>:<port>), until SIGTERM or Ctrl-C.
-
-Also runnable without the rest of the CLI: `python -m scripts.local.lambda_runner serve ...` (the Lambda
-images carry only their own dependencies).
+One mapping per function of `scripts.local.mappings.default_mappings`, each invoking through a local
+Lambda Runtime API that the function's image polls (AWS_LAMBDA_RUNTIME_API=<runner host>:<port>).
+`wattcast lambdas init|serve` runs it.
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
-import sys
 import time
-from pathlib import Path
-from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from scripts.local.bootstrap import bootstrap
-from scripts.local.esm.checkpoints import CheckpointStore, JsonFileCheckpointStore
+from scripts.local.esm.checkpoints import CheckpointStore
 from scripts.local.esm.runner import MappingRunner
 from scripts.local.lambda_runtime_api import RuntimeApiInvoker
 from scripts.local.mappings import default_mappings
@@ -120,22 +112,10 @@ class LambdaRunner:
             invoker.stop()
 
 
-def init(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
-    init_resources(settings, args.readings_shards, args.wait)
-    print(
-        f"resources ready: streams {settings.readings_stream}, {settings.hourly_stream}; "
-        f"bucket {settings.data_bucket}"
-    )
-    return 0
-
-
-def serve(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
-    addresses = parse_runtime_apis(args.runtime_api or [], settings)
-    if args.bootstrap:
-        init_resources(settings, args.readings_shards, args.wait)
-    checkpoints = JsonFileCheckpointStore.in_directory(args.state_dir) if args.state_dir else None
+def run_until_terminated(
+    settings: Settings, addresses: dict[str, tuple[str, int]], checkpoints: CheckpointStore | None
+) -> None:
+    """Serve the mappings until SIGTERM or Ctrl-C."""
     runner = LambdaRunner(settings, addresses, checkpoints)
     termination = Termination()
     try:
@@ -144,51 +124,3 @@ def serve(args: argparse.Namespace) -> int:
         termination.wait()
     finally:
         runner.stop()
-    return 0
-
-
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "lambdas", help="event source mappings for the Lambda images (Runtime API), as docker-compose runs"
-    )
-    commands = parser.add_subparsers(dest="lambdas_command", required=True, metavar="ACTION")
-    for name, func, text in (
-        ("init", init, "create the streams, tables, bucket and queues, then exit"),
-        ("serve", serve, "poll the streams and invoke the functions through their Runtime APIs"),
-    ):
-        command = commands.add_parser(name, help=text)
-        command.add_argument("--readings-shards", type=int, default=2, help="shards of the readings stream")
-        command.add_argument(
-            "--wait", type=float, default=60.0, help="seconds to retry while the AWS endpoint starts"
-        )
-        command.set_defaults(func=func)
-        if name == "serve":
-            defaults = ", ".join(f"{short}={DEFAULT_HOST}:{port}" for short, port in DEFAULT_PORTS.items())
-            command.add_argument(
-                "--runtime-api",
-                action="append",
-                metavar="FUNCTION=HOST:PORT",
-                help=f"where a function's Runtime API listens (repeatable; default {defaults})",
-            )
-            command.add_argument("--bootstrap", action="store_true", help="create the resources first")
-            command.add_argument(
-                "--state-dir", type=Path, help="keep shard checkpoints in this folder (default: memory)"
-            )
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.local.lambda_runner")
-    register(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
-    args = parser.parse_args(["lambdas", *(sys.argv[1:] if argv is None else argv)])
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("botocore", "boto3", "urllib3"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    try:
-        return int(args.func(args))
-    except (WattcastError, BotoCoreError, ClientError) as exc:
-        print(f"wattcast lambdas: error: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,15 +1,13 @@
-"""Read stored forecasts: `wattcast forecast show`, and the demo, tests and benchmark."""
+"""Read stored forecasts back (for `wattcast forecast show`, the demo, the tests and the benchmarks)."""
 
 from __future__ import annotations
 
-import argparse
-import json
 from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
-from services.core.clients import AwsClients, get_clients
+from services.core.clients import AwsClients
 
 _deserializer = TypeDeserializer()
 
@@ -77,18 +75,3 @@ def format_latest(view: dict[str, Any]) -> str:
     else:
         lines.append("  no month projection yet (one comes each time a day closes)")
     return "\n".join(lines)
-
-
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("forecast", help="read stored forecasts")
-    commands = parser.add_subparsers(dest="forecast_command", required=True, metavar="ACTION")
-    show = commands.add_parser("show", help="the latest LSTM forecast and month projection of a household")
-    show.add_argument("--household", required=True)
-    show.add_argument("--json", action="store_true")
-    show.set_defaults(func=run_show)
-
-
-def run_show(args: argparse.Namespace) -> int:
-    view = latest(get_clients(), args.household)
-    print(json.dumps(view, indent=2) if args.json else format_latest(view))
-    return 0 if view["lstm"] or view["month"] else 1

@@ -8,7 +8,7 @@ ONNX Runtime and TensorFlow release the GIL while they compute.
 
 from __future__ import annotations
 
-import argparse
+import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,22 +34,22 @@ class ServeOptions:
     timeout_seconds: int
 
 
-def options_from(settings: Settings, args: argparse.Namespace | None = None) -> ServeOptions:
-    def pick(name: str, default: Any) -> Any:
-        value = getattr(args, name, None) if args is not None else None
-        return default if value is None else value
-
-    multi = bool(pick("multi_model", None) or settings.forecaster_multi_model)
-    return ServeOptions(
+def options_from(settings: Settings, **overrides: Any) -> ServeOptions:
+    """Serving options from the settings; an override that is None keeps the setting."""
+    given = {name: value for name, value in overrides.items() if value is not None}
+    multi = bool(given.pop("multi_model", None) or settings.forecaster_multi_model)
+    options = ServeOptions(
         multi_model=multi,
-        model_dir=pick("model_dir", settings.forecaster_model_dir),
-        models_dir=pick("models_dir", settings.forecaster_models_dir),
-        host=pick("host", settings.forecaster_host),
-        port=pick("port", settings.forecaster_port),
-        workers=1 if multi else pick("workers", settings.forecaster_workers),
+        model_dir=settings.forecaster_model_dir,
+        models_dir=settings.forecaster_models_dir,
+        host=settings.forecaster_host,
+        port=settings.forecaster_port,
+        workers=settings.forecaster_workers,
         threads=settings.forecaster_threads,
         timeout_seconds=settings.forecaster_timeout_seconds,
     )
+    options = dataclasses.replace(options, **given)
+    return dataclasses.replace(options, workers=1) if multi else options
 
 
 class ForecasterServer(BaseApplication):  # type: ignore[misc]
@@ -88,18 +88,3 @@ def serve(settings: Settings, options: ServeOptions) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     ForecasterServer(settings, options).run()
     return 0
-
-
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "serve", help="run the forecaster (SageMaker serving contract) under gunicorn"
-    )
-    parser.add_argument(
-        "--model-dir", type=Path, help="single-model mode: the unpacked bundle (/opt/ml/model)"
-    )
-    parser.add_argument("--multi-model", action="store_true", default=None, help="multi-model mode")
-    parser.add_argument("--models-dir", type=Path, help="multi-model mode: where target models are unpacked")
-    parser.add_argument("--host", help="address to bind (default 0.0.0.0, as SageMaker needs)")
-    parser.add_argument("--port", type=int, help="port (default 8080 or SAGEMAKER_BIND_TO_PORT)")
-    parser.add_argument("--workers", type=int, help="worker processes in single-model mode")
-    parser.set_defaults(func=lambda args: serve(Settings.from_env(), options_from(Settings.from_env(), args)))

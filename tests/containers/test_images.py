@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from scripts.devtools import containers
+from scripts.devtools import containers, smoke
 
 pytestmark = [
     pytest.mark.containers,
@@ -62,7 +62,7 @@ def test_the_forecaster_image_follows_the_sagemaker_contract(built) -> None:
 
 
 def test_smoke_runs_pass(built) -> None:
-    checks = containers.run_smoke([item.image for item in built.values()])
+    checks = smoke.run_smoke([item.image for item in built.values()])
     failed = [f"{check.name}: {check.detail}" for check in checks if not check.ok]
     assert not failed
     names = {check.name for check in checks}

@@ -16,7 +16,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from scripts.commands import data as data_command
 from scripts.data import uci_files as data
+from scripts.data.source import UCI_ZIP_URL
 from scripts.data.uci import UCI_HEADER, default_data_path, load_uci
 from services.core.errors import DataError
 from tests.paths import FULL_UCI_FILE
@@ -39,7 +41,7 @@ TXT_SHA256 = hashlib.sha256(TXT).hexdigest()
 
 def run_cli(*argv: str) -> int:
     parser = argparse.ArgumentParser(prog="wattcast")
-    data.register(parser.add_subparsers(dest="command", required=True))
+    data_command.register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     return int(args.func(args))
 
@@ -107,9 +109,9 @@ def test_fetch_command(served: str, tmp_path: Path, capsys: pytest.CaptureFixtur
 
 def test_fetch_defaults_to_the_uci_file() -> None:
     parser = argparse.ArgumentParser()
-    data.register(parser.add_subparsers())
+    data_command.register(parser.add_subparsers())
     args = parser.parse_args(["data", "fetch"])
-    assert args.url == data.UCI_ZIP_URL
+    assert args.url == UCI_ZIP_URL
     assert args.expected_sha256 == "4259c9d7ece5dbee9ab8d53682baac68d791c864f0f64a52b4043cb3b90894b7"
     assert args.out == Path("data")
 

@@ -1,6 +1,6 @@
 import pytest
 
-from scripts.local.stack import env_lines, localstack_endpoint
+from scripts.local.stack_control import env_lines, localstack_endpoint
 
 
 def test_localstack_endpoint_follows_localstack_host(monkeypatch: pytest.MonkeyPatch) -> None:

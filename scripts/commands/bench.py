@@ -1,0 +1,69 @@
+"""`wattcast bench ingest|forecaster|pipeline` (make bench): benchmarks that print figures."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from dataclasses import asdict
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("bench", help="benchmarks that print figures")
+    commands = parser.add_subparsers(dest="bench_command", required=True, metavar="WHAT")
+    ingest = commands.add_parser("ingest", help="ingest handler throughput and AWS calls per 1,000 readings")
+    ingest.add_argument("--households", type=int, default=20)
+    ingest.add_argument("--hours", type=int, default=12)
+    ingest.add_argument("--batch-size", type=int, default=500)
+    ingest.add_argument(
+        "--bad-share", type=float, default=0.02, help="share of malformed records (default 2%%)"
+    )
+    ingest.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ingest.set_defaults(func=run_ingest)
+    forecaster = commands.add_parser(
+        "forecaster", help="forecaster latency, throughput, Prophet load and memory"
+    )
+    forecaster.add_argument("--hours", type=int, default=48, help="hours per instance in requests")
+    forecaster.add_argument("--repeat", type=int, default=2000, help="forecasts per latency measurement")
+    forecaster.add_argument(
+        "--prophet-models", type=int, default=30, help="Prophet models loaded to measure memory"
+    )
+    forecaster.set_defaults(func=run_forecaster)
+    pipeline = commands.add_parser(
+        "pipeline", help="end-to-end latency, forecasts/s, AWS calls per 1,000 readings"
+    )
+    pipeline.add_argument("--households", type=int, default=10)
+    pipeline.add_argument("--days", type=float, default=4.0)
+    pipeline.add_argument(
+        "--per-record", type=int, nargs="+", default=[60, 1], help="readings per record, per run"
+    )
+    pipeline.set_defaults(func=run_pipeline)
+
+
+def _quiet_lambdas() -> None:
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")  # one JSON line per batch otherwise
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    from scripts.bench.ingest import format_ingest, measure_ingest
+
+    _quiet_lambdas()
+    figures = measure_ingest(args.households, args.hours, args.batch_size, args.bad_share)
+    print(json.dumps(asdict(figures), indent=2) if args.json else format_ingest(figures, args.households))
+    return 0
+
+
+def run_forecaster(args: argparse.Namespace) -> int:
+    from scripts.bench.forecaster import forecaster_figures
+
+    print(json.dumps(forecaster_figures(args.hours, args.repeat, args.prophet_models), indent=2))
+    return 0
+
+
+def run_pipeline(args: argparse.Namespace) -> int:
+    from scripts.bench.pipeline import pipeline_figures
+
+    _quiet_lambdas()
+    print(json.dumps(pipeline_figures(args.households, args.days, tuple(args.per_record)), indent=2))
+    return 0

@@ -1,0 +1,71 @@
+"""`wattcast data fetch|slice|info`: get the UCI data set, cut slices of it, describe a copy."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from scripts.data.source import DOWNLOAD_TIMEOUT_SECONDS, UCI_TXT_SHA256, UCI_ZIP_URL
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("data", help="get, slice and describe the UCI household power data")
+    actions = parser.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    _register_fetch(actions)
+    _register_slice(actions)
+    _register_info(actions)
+
+
+def _register_fetch(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = actions.add_parser("fetch", help="download the original UCI zip and verify it")
+    parser.add_argument(
+        "--out", type=Path, default=Path("data"), help="directory for the zip (default: data/)"
+    )
+    parser.add_argument("--url", default=UCI_ZIP_URL, help="where to download the zip from")
+    parser.add_argument(
+        "--expected-sha256",
+        default=UCI_TXT_SHA256,
+        help="sha256 the txt inside the zip must have (default: the published UCI file's)",
+    )
+    parser.add_argument("--timeout", type=float, default=DOWNLOAD_TIMEOUT_SECONDS, help="network timeout, s")
+    parser.set_defaults(func=_run_fetch)
+
+
+def _register_slice(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = actions.add_parser("slice", help="copy the lines of a time range into a new UCI file")
+    parser.add_argument("--data", type=Path, required=True, help="the full UCI file (.txt, .zip or .gz)")
+    parser.add_argument("--start", required=True, help="first minute kept, e.g. 2010-01-01 (inclusive)")
+    parser.add_argument("--end", required=True, help="first minute not kept, e.g. 2010-03-01 (exclusive)")
+    parser.add_argument("--out", type=Path, required=True, help="output file; .gz is gzipped like gzip -9 -n")
+    parser.set_defaults(func=_run_slice)
+
+
+def _register_info(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = actions.add_parser("info", help="rows, first/last minute and missing rows of a UCI file")
+    parser.add_argument("--data", type=Path, required=True, help="a UCI file (.txt, .zip or .gz)")
+    parser.set_defaults(func=_run_info)
+
+
+def _run_fetch(args: argparse.Namespace) -> int:
+    from scripts.data.uci import UCI_TXT_NAME
+    from scripts.data.uci_files import fetch_uci_zip
+
+    path = fetch_uci_zip(args.out, url=args.url, expected_sha256=args.expected_sha256, timeout=args.timeout)
+    print(f"saved {path} ({path.stat().st_size:,} bytes), {UCI_TXT_NAME} sha256 verified")
+    return 0
+
+
+def _run_slice(args: argparse.Namespace) -> int:
+    from scripts.data.uci_files import slice_uci
+
+    rows = slice_uci(args.data, args.out, start=args.start, end=args.end)
+    print(f"wrote {rows:,} rows to {args.out}")
+    return 0
+
+
+def _run_info(args: argparse.Namespace) -> int:
+    from scripts.data.uci_files import describe_uci
+
+    for name, value in describe_uci(args.data).items():
+        print(f"{name}: {value}")
+    return 0
