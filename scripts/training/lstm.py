@@ -19,6 +19,7 @@ import numpy as np
 
 from scripts.data.uci import hourly_series, load_uci, utc_timestamp
 from scripts.training.package import package_lstm
+from services.core import bundle_format as fmt
 from services.core import features
 from services.core.errors import DataError
 
@@ -41,6 +42,7 @@ class LstmOptions:
     validation_days: int = 90
     max_minutes: float = 8.0
     seed: int = 0
+    onnx: bool = True  # also export model.onnx (the forecaster's faster runtime)
 
 
 @dataclass(frozen=True)
@@ -203,6 +205,22 @@ def plot_fortnight(model: Any, test: features.Windows, path: Path) -> None:
     plt.close(figure)
 
 
+def bundle_metadata(
+    trained: LstmOptions, series: features.HourlySeries, *, version: str, **extra: Any
+) -> dict[str, Any]:
+    """The bundle's metadata for a model `build_model(trained)` made, trained on `series`."""
+    return fmt.lstm_metadata(
+        version=version,
+        lookback=trained.lookback,
+        horizon=trained.horizon,
+        channels=list(features.CHANNELS),
+        target=features.TARGET,
+        data_range=[features.hour_ts(series.start), features.hour_ts(series.last)],
+        runtimes=["onnxruntime", "tensorflow"] if trained.onnx else ["tensorflow"],
+        **extra,
+    )
+
+
 def train_lstm(options: LstmOptions) -> dict[str, Any]:
     import keras
 
@@ -221,22 +239,18 @@ def train_lstm(options: LstmOptions) -> dict[str, Any]:
     metrics["cpu_count"] = os.cpu_count()
     options.out.mkdir(parents=True, exist_ok=True)
     plot_fortnight(model, split.test, options.out / "forecast_vs_actual.png")
-    metadata = {
-        "version": time.strftime("%Y%m%d%H%M%S"),
-        "lookback": options.lookback,
-        "horizon": options.horizon,
-        "channels": list(features.CHANNELS),
-        "target": features.TARGET,
-        "scaling": "per window: mean and std of each measure over the lookback's measured hours",
-        "train_end": options.train_end,
-        "data_range": [features.hour_ts(series.start), features.hour_ts(series.last)],
-        "trained_on": [
+    metadata = bundle_metadata(
+        options,
+        series,
+        version=time.strftime("%Y%m%d%H%M%S"),
+        metrics=metrics,
+        train_end=options.train_end,
+        trained_on=[
             features.hour_ts(int(split.train.origins.min()) - options.lookback + 1),
             options.train_end,
         ],
-        "metrics": metrics,
-        "options": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(options).items()},
-    }
-    package_lstm(model, options.out / "model.tar.gz", metadata)
+        options={k: str(v) if isinstance(v, Path) else v for k, v in asdict(options).items()},
+    )
+    package_lstm(model, options.out / "model.tar.gz", metadata, onnx=options.onnx)
     (options.out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     return metrics

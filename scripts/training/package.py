@@ -1,8 +1,8 @@
-"""Build model bundles (model.tar.gz) in the layout DESIGN.md fixes and the forecaster loads.
+"""Build model bundles (model.tar.gz) in the format `services.core.bundle_format` defines.
 
-LSTM: `1/` SavedModel (TensorFlow Serving layout) + `model.onnx` + `code/inference.py` +
-`code/lib/wattcast_features.py` (a copy of services/core/features.py) + `metadata.json`.
-Prophet: `model.json` (prophet.serialize, never pickle) + `code/inference.py` + `metadata.json`.
+LSTM: the SavedModel in `1/` + `model.onnx` + the handler + `code/lib/wattcast_features.py` (a copy
+of services/core/features.py, so serving runs the feature code training ran) + `metadata.json`.
+Prophet: `model.json` (prophet.serialize, never pickle) + the handler + `metadata.json`.
 Built bundles are artefacts: never committed.
 """
 
@@ -15,32 +15,25 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[2]
-BUNDLE_SOURCES = REPO / "model_bundles"
-FEATURES_SOURCE = REPO / "services" / "core" / "features.py"
-SAVED_MODEL_VERSION = "1"
+from model_bundles import handler_source
+from services.core import bundle_format as fmt
+from services.core import features
 
 
 def package_lstm(model: Any, out: Path, metadata: dict[str, Any], *, onnx: bool = True) -> Path:
-    """Export a Keras model (input named "window") to a bundle at `out` (a .tar.gz path)."""
+    """Export a Keras model (input named "window") with `fmt.lstm_metadata(...)` to a bundle at `out`."""
     import keras
 
+    fmt.check_metadata(metadata, fmt.Flavour.LSTM)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        model.export(str(root / SAVED_MODEL_VERSION), format="tf_saved_model", verbose=False)
+        model.export(str(root / fmt.SAVED_MODEL_VERSION), format="tf_saved_model", verbose=False)
         if onnx:
-            _convert_to_onnx(model, root / "model.onnx", metadata)
-        _copy_code(root, "lstm")
-        (root / "code" / "lib").mkdir()
-        shutil.copy(FEATURES_SOURCE, root / "code" / "lib" / "wattcast_features.py")
-        full = {
-            "flavour": "lstm",
-            "keras_version": keras.__version__,
-            "accept": ["application/json"],
-            **metadata,
-        }
-        full["runtimes"] = ["onnxruntime", "tensorflow"] if onnx else ["tensorflow"]
-        (root / "metadata.json").write_text(json.dumps(full, indent=2))
+            _convert_to_onnx(model, root / fmt.ONNX_FILE, metadata)
+        _copy_handler(root, fmt.Flavour.LSTM)
+        (root / fmt.LIB_DIR).mkdir()
+        shutil.copy(features.__file__, root / fmt.LIB_DIR / f"{fmt.FEATURES_MODULE}.py")
+        _write_metadata(root, {**metadata, "keras_version": keras.__version__})
         return _tar(root, out)
 
 
@@ -55,20 +48,26 @@ def _convert_to_onnx(model: Any, path: Path, metadata: dict[str, Any]) -> None:
 
 
 def package_prophet(model: Any, out: Path, metadata: dict[str, Any]) -> Path:
+    """A fitted Prophet model with `fmt.prophet_metadata(...)` as a bundle at `out`."""
     from prophet.serialize import model_to_json
 
+    fmt.check_metadata(metadata, fmt.Flavour.PROPHET)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        (root / "model.json").write_text(model_to_json(model))
-        _copy_code(root, "prophet")
-        full = {"flavour": "prophet", "accept": ["application/json", "image/png"], **metadata}
-        (root / "metadata.json").write_text(json.dumps(full, indent=2))
+        (root / fmt.PROPHET_FILE).write_text(model_to_json(model))
+        _copy_handler(root, fmt.Flavour.PROPHET)
+        _write_metadata(root, metadata)
         return _tar(root, out)
 
 
-def _copy_code(root: Path, flavour: str) -> None:
-    (root / "code").mkdir()
-    shutil.copy(BUNDLE_SOURCES / flavour / "code" / "inference.py", root / "code" / "inference.py")
+def _copy_handler(root: Path, flavour: fmt.Flavour) -> None:
+    target = root / fmt.HANDLER_FILE
+    target.parent.mkdir(parents=True)
+    target.write_bytes(handler_source(flavour.value).read_bytes())
+
+
+def _write_metadata(root: Path, metadata: dict[str, Any]) -> None:
+    (root / fmt.METADATA_FILE).write_text(json.dumps(metadata, indent=2))
 
 
 def _tar(root: Path, out: Path) -> Path:

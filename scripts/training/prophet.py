@@ -18,6 +18,7 @@ from calendar import monthrange
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib.resources import as_file
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
@@ -25,9 +26,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from model_bundles import handler_source
 from scripts.data.simulate import apply_profile, household_profiles
 from scripts.data.uci import hourly_series, load_uci
-from scripts.training.package import BUNDLE_SOURCES, package_prophet
+from scripts.training.package import package_prophet
+from services.core import bundle_format as fmt
 from services.core import features
 
 logger = logging.getLogger(__name__)
@@ -71,11 +74,11 @@ def fit(history: pd.Series, uncertainty_samples: int) -> Any:
 
 def bundle_handler() -> ModuleType:
     """The Prophet bundle's inference.py, loaded as the forecaster loads it."""
-    path = BUNDLE_SOURCES / "prophet" / "code" / "inference.py"
-    spec = importlib.util.spec_from_file_location("wattcast_prophet_inference", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    with as_file(handler_source(fmt.Flavour.PROPHET.value)) as path:
+        spec = importlib.util.spec_from_file_location("wattcast_prophet_inference", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
     return module
 
 
@@ -157,14 +160,14 @@ def train_household(household_id: str, options: ProphetOptions) -> dict[str, Any
     metrics = summarise(rest_of_month(model, daily, options.train_end))
     folder = options.out / household_id
     folder.mkdir(parents=True, exist_ok=True)
-    metadata = {
-        "version": time.strftime("%Y%m%d%H%M%S"),
-        "household_id": household_id,
-        "train_end": options.train_end,
-        "data_range": [str(history.index.min().date()), str(history.index.max().date())],
-        "mean_daily_kwh": round(float(history.mean()), 3),
-        "metrics": {k: v for k, v in metrics.items() if k != "by_month"},
-    }
+    metadata = fmt.prophet_metadata(
+        version=time.strftime("%Y%m%d%H%M%S"),
+        household_id=household_id,
+        data_range=[str(history.index.min().date()), str(history.index.max().date())],
+        metrics={k: v for k, v in metrics.items() if k != "by_month"},
+        train_end=options.train_end,
+        mean_daily_kwh=round(float(history.mean()), 3),
+    )
     package_prophet(model, folder / "model.tar.gz", metadata)
     metrics["train_seconds"] = round(time.monotonic() - started, 1)
     (folder / "metrics.json").write_text(json.dumps(metrics, indent=2))
@@ -230,12 +233,12 @@ def train_default(options: ProphetOptions, household_id: str = "h000") -> Path:
     daily = daily_kwh(load_uci(options.data))
     history = daily[daily.index < pd.Timestamp(options.train_end)]
     model = fit(history, options.uncertainty_samples)
-    metadata = {
-        "version": time.strftime("%Y%m%d%H%M%S"),
-        "household_id": "default",
-        "trained_on_household": household_id,
-        "level_adjustment": "month_to_date",
-        "train_end": options.train_end,
-        "data_range": [str(history.index.min().date()), str(history.index.max().date())],
-    }
+    metadata = fmt.prophet_metadata(
+        version=time.strftime("%Y%m%d%H%M%S"),
+        household_id="default",
+        data_range=[str(history.index.min().date()), str(history.index.max().date())],
+        trained_on_household=household_id,
+        level_adjustment="month_to_date",
+        train_end=options.train_end,
+    )
     return package_prophet(model, options.out / "default" / "model.tar.gz", metadata)

@@ -15,11 +15,12 @@ from werkzeug.exceptions import HTTPException
 
 from scripts.local.model_fetch import S3ModelFetcher, TargetModelError, target_folder
 from scripts.local.sagemaker_runtime import runtime_error_response
+from services.core.bundle_format import JSON
 from services.core.clients import AwsClients
 from services.core.settings import Settings
 from services.forecaster.errors import BadRequestError, ForecasterError, ModelNotReadyError
 from services.forecaster.invocation import InvocationRequest, InvocationResponse, invoke
-from services.forecaster.loaded_model import JSON, LoadedModel
+from services.forecaster.loaded_model import LoadedModel
 from services.forecaster.registry import Fetcher, ModelRegistry
 
 logger = logging.getLogger(__name__)

@@ -1,39 +1,29 @@
-"""Model bundles on disk: safe unpacking, flavour detection and the bundle's own handler code.
+"""Model bundles on disk: safe unpacking and the bundle's own handler code (the format itself is
+`services.core.bundle_format`).
 
-A bundle (model.tar.gz) is either an LSTM in TensorFlow Serving layout (`<version>/saved_model.pb`
-and `variables/`, optionally `model.onnx` beside it) or a Prophet model (`model.json` written by
-`prophet.serialize.model_to_json`). `code/inference.py` holds the handlers, with the TensorFlow
-Serving container's hooks: `handler(data, context)`, or `input_handler` + `output_handler`.
+`code/inference.py` holds the handlers, with the TensorFlow Serving container's hooks:
+`handler(data, context)`, or `input_handler` + `output_handler`. It may declare `BAD_INPUT`, the
+exception types that mean "the caller sent a bad request" (answered 400); any other exception a
+handler raises is the bundle's own failure (answered 500, SageMaker's ModelError).
 """
 
 from __future__ import annotations
 
 import importlib.util
-import json
-import re
 import shutil
 import sys
 import tarfile
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from types import ModuleType
 from typing import Any
 
+from services.core.bundle_format import HANDLER_FILE, LIB_DIR
 from services.forecaster.errors import BundleError
 
-METADATA_FILE = "metadata.json"
-ONNX_FILE = "model.onnx"
-PROPHET_FILE = "model.json"
 MAX_MEMBERS = 10_000
-VERSION_DIR = re.compile(r"^\d+$")
-
-
-class Flavour(StrEnum):
-    LSTM = "lstm"
-    PROPHET = "prophet"
 
 
 @dataclass(frozen=True)
@@ -41,6 +31,7 @@ class Hooks:
     handler: Callable[[Any, Any], Any] | None = None
     input_handler: Callable[[Any, Any], Any] | None = None
     output_handler: Callable[[Any, Any], Any] | None = None
+    bad_input: tuple[type[BaseException], ...] = ()  # the handler's "bad request" exceptions
 
 
 def unpack_bundle(archive: Path, destination: Path, max_bytes: int) -> Path:
@@ -57,8 +48,6 @@ def unpack_bundle(archive: Path, destination: Path, max_bytes: int) -> Path:
             staging = Path(tempfile.mkdtemp(prefix=".unpack-", dir=destination.parent))
             _extract(tar, staging, archive)
     except (tarfile.TarError, EOFError, OSError) as exc:
-        if isinstance(exc, BundleError):
-            raise
         raise BundleError(f"bundle {archive.name} is not a readable tar archive: {exc}") from exc
     if destination.exists():
         shutil.rmtree(destination)
@@ -98,50 +87,16 @@ def _check_members(members: list[tarfile.TarInfo], max_bytes: int) -> None:
             raise BundleError(f"bundle unpacks to more than {max_bytes} bytes")
 
 
-def detect_flavour(root: Path) -> Flavour:
-    if (root / PROPHET_FILE).is_file():
-        return Flavour.PROPHET
-    if saved_model_dir(root) is not None:
-        return Flavour.LSTM
-    raise BundleError(
-        f"bundle at {root.name} holds no model: expected {PROPHET_FILE} (Prophet) "
-        "or <version>/saved_model.pb (TensorFlow Serving layout)"
-    )
-
-
-def saved_model_dir(root: Path) -> Path | None:
-    """The highest numbered `<version>/` folder holding a SavedModel, as TensorFlow Serving picks it."""
-    versions = [
-        p
-        for p in root.iterdir()
-        if p.is_dir() and VERSION_DIR.match(p.name) and (p / "saved_model.pb").is_file()
-    ]
-    return max(versions, key=lambda p: int(p.name)) if versions else None
-
-
-def read_metadata(root: Path) -> dict[str, Any]:
-    path = root / METADATA_FILE
-    if not path.exists():
-        return {}
-    try:
-        metadata = json.loads(path.read_text())
-    except ValueError as exc:
-        raise BundleError(f"{METADATA_FILE} is not JSON: {exc}") from exc
-    if not isinstance(metadata, dict):
-        raise BundleError(f"{METADATA_FILE} must hold a JSON object")
-    return metadata
-
-
 def load_hooks(root: Path, module_name: str) -> Hooks:
     """Import `code/inference.py` with the bundle's `code/lib` importable, isolated from other bundles.
 
     Modules imported from `code/lib` while the handler module loads are taken out of `sys.modules`
     afterwards (the handler keeps its references), so the next bundle imports its own copies.
     """
-    script = root / "code" / "inference.py"
+    script = root / HANDLER_FILE
     if not script.is_file():
         return Hooks()
-    lib = root / "code" / "lib"
+    lib = root / LIB_DIR
     before = set(sys.modules)
     sys.path.insert(0, str(lib))
     try:
@@ -153,10 +108,19 @@ def load_hooks(root: Path, module_name: str) -> Hooks:
         handler=getattr(module, "handler", None),
         input_handler=getattr(module, "input_handler", None),
         output_handler=getattr(module, "output_handler", None),
+        bad_input=_bad_input(module),
     )
     if hooks.handler is None and (hooks.input_handler is None) != (hooks.output_handler is None):
         raise BundleError("code/inference.py must define handler, or both input_handler and output_handler")
     return hooks
+
+
+def _bad_input(module: ModuleType) -> tuple[type[BaseException], ...]:
+    declared = getattr(module, "BAD_INPUT", ())
+    kinds = tuple(declared) if isinstance(declared, tuple | list) else (declared,)
+    if not all(isinstance(kind, type) and issubclass(kind, Exception) for kind in kinds):
+        raise BundleError(f"{HANDLER_FILE}: BAD_INPUT must be exception classes, got {declared!r}")
+    return kinds
 
 
 def _import(script: Path, module_name: str) -> ModuleType:

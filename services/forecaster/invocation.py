@@ -7,13 +7,14 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from services.core.bundle_format import JSON, PNG
 from services.forecaster.errors import (
     ModelFailureError,
     ModelInputError,
     NotAcceptableError,
     UnsupportedMediaTypeError,
 )
-from services.forecaster.loaded_model import JSON, PNG, LoadedModel
+from services.forecaster.loaded_model import LoadedModel
 from services.forecaster.runtimes import predict_rest
 
 logger = logging.getLogger(__name__)

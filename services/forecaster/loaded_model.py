@@ -7,12 +7,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from services.forecaster.bundles import Flavour, Hooks, detect_flavour, load_hooks, read_metadata
+from services.core.bundle_format import (
+    JSON,
+    BundleFormatError,
+    Flavour,
+    check_metadata,
+    detect_flavour,
+    read_metadata,
+)
+from services.forecaster.bundles import Hooks, load_hooks
 from services.forecaster.errors import BundleError
 from services.forecaster.runtimes import load_lstm, load_prophet
-
-JSON = "application/json"
-PNG = "image/png"
 
 
 @dataclass
@@ -42,8 +47,13 @@ def load_model(
 ) -> LoadedModel:
     if not root.is_dir():
         raise BundleError(f"{root} is not a model folder")
-    flavour = detect_flavour(root)
-    metadata = read_metadata(root)
+    try:
+        flavour = detect_flavour(root)
+        metadata = read_metadata(root)
+        if metadata:
+            check_metadata(metadata, flavour)
+    except BundleFormatError as exc:
+        raise BundleError(str(exc)) from exc
     hooks = load_hooks(root, module_name=f"wattcast_bundle_{abs(hash((name, str(root), time.time_ns())))}")
     if flavour is Flavour.PROPHET:
         if hooks.handler is None:

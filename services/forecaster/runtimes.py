@@ -11,7 +11,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from services.forecaster.bundles import ONNX_FILE, PROPHET_FILE, saved_model_dir
+from services.core.bundle_format import ONNX_FILE, PROPHET_FILE, saved_model_dir
 from services.forecaster.errors import BundleError, ModelInputError
 
 logger = logging.getLogger(__name__)

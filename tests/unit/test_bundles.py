@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from services.forecaster.bundles import Flavour, detect_flavour, load_hooks, unpack_bundle
+from services.core.bundle_format import BundleFormatError, Flavour, detect_flavour
+from services.forecaster.bundles import load_hooks, unpack_bundle
 from services.forecaster.errors import BundleError
 
 
@@ -85,7 +86,7 @@ def test_flavours_are_found_from_the_contents(tmp_path):
     (tmp_path / "p" / "model.json").write_text("{}")
     assert detect_flavour(tmp_path / "p") is Flavour.PROPHET
     (tmp_path / "empty").mkdir()
-    with pytest.raises(BundleError, match="holds no model"):
+    with pytest.raises(BundleFormatError, match="holds no model"):
         detect_flavour(tmp_path / "empty")
 
 

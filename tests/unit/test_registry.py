@@ -2,8 +2,9 @@ from pathlib import Path
 
 import pytest
 
+from services.core.bundle_format import Flavour
 from services.forecaster import registry as registry_module
-from services.forecaster.bundles import Flavour, Hooks
+from services.forecaster.bundles import Hooks
 from services.forecaster.errors import (
     BadRequestError,
     InsufficientMemoryError,
