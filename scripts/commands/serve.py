@@ -1,4 +1,5 @@
-"""`wattcast serve`: the forecaster (SageMaker serving contract) under gunicorn, on this machine."""
+"""`wattcast serve`: the forecaster (SageMaker serving contract) under gunicorn, on this machine, with
+the local SageMaker Runtime path (`/endpoints/{name}/invocations`) that boto3 can call."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from scripts.local.sagemaker_runtime import create_local_app
     from services.core.settings import Settings
     from services.forecaster.serve import options_from, serve
 
@@ -36,4 +38,4 @@ def run(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
     )
-    return serve(settings, options)
+    return serve(settings, options, create_local_app)

@@ -1,22 +1,19 @@
-"""The Flask app: SageMaker's serving contract (single and multi-model) and, for local modes, the
-runtime API path that boto3 `sagemaker-runtime` calls. Views only adapt HTTP; logic lives elsewhere."""
+"""The Flask app: SageMaker's serving contract, single and multi-model. Views only adapt HTTP; the
+logic is in the registry (loaded models) and `invocation` (one call through a bundle's hooks)."""
 
 from __future__ import annotations
 
 import json
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from scripts.local.model_fetch import S3ModelFetcher, TargetModelError, target_folder
-from scripts.local.sagemaker_runtime import runtime_error_response
 from services.core.bundle_format import JSON
-from services.core.clients import AwsClients
 from services.core.settings import Settings
 from services.forecaster.errors import BadRequestError, ForecasterError, ModelNotReadyError
 from services.forecaster.invocation import InvocationRequest, InvocationResponse, invoke
@@ -27,6 +24,27 @@ logger = logging.getLogger(__name__)
 CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes"
 TARGET_MODEL = "X-Amzn-SageMaker-Target-Model"
 SINGLE_MODEL_NAME = "model"
+LOAD_WAIT_MARGIN_SECONDS = 5.0  # an invocation that waits for the model still answers in time
+
+
+@dataclass
+class ModelLoad:
+    """The single model's load: /ping is healthy once it succeeded; an invocation that arrives while
+    it runs waits for it (SageMaker routes to every worker once any worker's /ping is 200)."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+    error: str | None = None
+
+    def finish(self, error: str | None = None) -> None:
+        self.error = error
+        self.done.set()
+
+    @property
+    def ready(self) -> bool:
+        return self.done.is_set() and self.error is None
+
+    def wait(self, timeout: float) -> bool:
+        return self.done.wait(timeout) and self.error is None
 
 
 @dataclass
@@ -34,7 +52,13 @@ class ServerState:
     settings: Settings
     registry: ModelRegistry
     multi_model: bool
-    ready: threading.Event
+    load: ModelLoad
+
+
+def server_state() -> ServerState:
+    """The state of the app handling the current request (blueprints reach it through here)."""
+    state: ServerState = current_app.extensions["forecaster"]
+    return state
 
 
 def create_app(
@@ -45,26 +69,24 @@ def create_app(
     fetcher: Fetcher | None = None,
     load_in_background: bool = True,
 ) -> Flask:
+    """`fetcher` fetches target models that are not loaded yet (the local runtime path); on SageMaker
+    the platform loads them through POST /models."""
     settings = settings or Settings.from_env()
     multi = settings.forecaster_multi_model if multi_model is None else multi_model
-    if multi and fetcher is None:  # target models not loaded yet come from S3, as SageMaker fetches them
-        fetcher = S3ModelFetcher(
-            AwsClients(settings), settings.forecaster_models_dir, settings.forecaster_max_bundle_bytes
-        )
     registry = ModelRegistry(
         max_models=settings.forecaster_max_models if multi else 1,
         memory_budget_bytes=settings.forecaster_memory_budget_mb * 1024 * 1024,
         uncertainty_samples=settings.prophet_uncertainty_samples,
         fetcher=fetcher,
     )
-    state = ServerState(settings, registry, multi, threading.Event())
+    state = ServerState(settings, registry, multi, ModelLoad())
     app = Flask("wattcast-forecaster")
     app.config["MAX_CONTENT_LENGTH"] = settings.forecaster_max_body_bytes
     app.extensions["forecaster"] = state
     _register_routes(app, state)
     _register_errors(app)
     if multi:
-        state.ready.set()
+        state.load.finish()
     else:
         _load_single(state, model_dir or settings.forecaster_model_dir, background=load_in_background)
     return app
@@ -74,9 +96,11 @@ def _load_single(state: ServerState, model_dir: Path, *, background: bool) -> No
     def load() -> None:
         try:
             state.registry.load(SINGLE_MODEL_NAME, str(model_dir))
-            state.ready.set()
-        except ForecasterError:
+        except ForecasterError as exc:
             logger.exception("the model in %s cannot be loaded; /ping stays unhealthy", model_dir)
+            state.load.finish(exc.message)
+            return
+        state.load.finish()
 
     if background:  # /ping must answer within 2 s while a large model loads
         threading.Thread(target=load, name="model-loader", daemon=True).start()
@@ -89,9 +113,9 @@ def _register_routes(app: Flask, state: ServerState) -> None:
 
     @app.get("/ping")
     def ping() -> Response:
-        if not state.ready.is_set():
-            raise ModelNotReadyError("the model is still loading")
-        return _json({"status": "healthy", "models_loaded": len(registry)})
+        if not state.load.ready:
+            raise ModelNotReadyError(state.load.error or "the model is still loading")
+        return json_response({"status": "healthy", "models_loaded": len(registry)})
 
     @app.post("/invocations")
     def invocations() -> Response:
@@ -101,21 +125,19 @@ def _register_routes(app: Flask, state: ServerState) -> None:
                 raise BadRequestError(
                     f"multi-model mode: name the model in {TARGET_MODEL}", field=TARGET_MODEL
                 )
-            return _invoke(registry.get(target))
-        if not state.ready.is_set():
-            raise ModelNotReadyError("the model is still loading")
-        return _invoke(registry.get(SINGLE_MODEL_NAME))
+            return invoke_response(registry.get(target))
+        return invoke_response(single_model(state))
 
     @app.post("/models")
     def load_model() -> Response:
         _require_multi(state)
         body = _json_body()
         name, url = body.get("model_name"), body.get("url")
-        for field, value in (("model_name", name), ("url", url)):
+        for field_name, value in (("model_name", name), ("url", url)):
             if not isinstance(value, str) or not value:
-                raise BadRequestError(f"{field} must be a non-empty string", field=field)
+                raise BadRequestError(f"{field_name} must be a non-empty string", field=field_name)
         registry.load(str(name), str(url))
-        return _json({"message": f"Model {name} loaded"})
+        return json_response({"message": f"Model {name} loaded"})
 
     @app.get("/models")
     def list_models() -> Response:
@@ -127,13 +149,13 @@ def _register_routes(app: Flask, state: ServerState) -> None:
         body: dict[str, Any] = {"models": [{"modelName": m.name, "modelUrl": m.url} for m in page]}
         if token:
             body["nextPageToken"] = token
-        return _json(body)
+        return json_response(body)
 
     @app.get("/models/<path:name>")
     def describe_model(name: str) -> Response:
         _require_multi(state)
         model = registry.get(name)
-        return _json(
+        return json_response(
             {
                 "modelName": model.name,
                 "modelUrl": model.url,
@@ -147,28 +169,20 @@ def _register_routes(app: Flask, state: ServerState) -> None:
     def unload_model(name: str) -> Response:
         _require_multi(state)
         registry.unload(name)
-        return _json({"message": f"Model {name} unloaded"})
+        return json_response({"message": f"Model {name} unloaded"})
 
     @app.post("/models/<path:name>/invoke")
     def invoke_model(name: str) -> Response:
         _require_multi(state)
-        return _invoke(registry.get(name))
+        return invoke_response(registry.get(name))
 
-    @app.post("/endpoints/<endpoint>/invocations")
-    def runtime_invoke(endpoint: str) -> Response:
-        if endpoint != state.settings.forecaster_endpoint:
-            raise TargetModelError(f"Endpoint {endpoint} not found.")
-        if state.multi_model:
-            target = request.headers.get(TARGET_MODEL)
-            if not target:
-                raise TargetModelError(f"multi-model endpoint: {TARGET_MODEL} is required")
-            target_folder(state.settings.forecaster_models_dir, target)  # validates the name
-            model = registry.get_or_fetch(target)
-        else:
-            model = registry.get(SINGLE_MODEL_NAME)
-        response = _invoke(model)
-        response.headers["x-Amzn-Invoked-Production-Variant"] = "AllTraffic"
-        return response
+
+def single_model(state: ServerState) -> LoadedModel:
+    """The single model, waiting for its load if it is still running."""
+    wait = max(0.0, state.settings.forecaster_timeout_seconds - LOAD_WAIT_MARGIN_SECONDS)
+    if not state.load.wait(wait):
+        raise ModelNotReadyError(state.load.error or "the model is still loading")
+    return state.registry.get(SINGLE_MODEL_NAME)
 
 
 def _require_multi(state: ServerState) -> None:
@@ -176,7 +190,8 @@ def _require_multi(state: ServerState) -> None:
         raise BadRequestError("this endpoint runs a single model; /models needs SAGEMAKER_MULTI_MODEL=true")
 
 
-def _invoke(model: LoadedModel) -> Response:
+def invoke_response(model: LoadedModel) -> Response:
+    """Invoke `model` with the current request and answer what its bundle answered."""
     result = invoke(
         model,
         InvocationRequest(
@@ -206,21 +221,19 @@ def _json_body() -> dict[str, Any]:
     return body
 
 
-def _json(body: dict[str, Any], status: int = 200) -> Response:
+def json_response(body: dict[str, Any], status: int = 200) -> Response:
     return Response(json.dumps(body), status=status, content_type=JSON)
+
+
+def error_body(error: ForecasterError) -> dict[str, Any]:
+    return {"message": error.message, **({"field": error.field} if error.field else {})}
 
 
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(ForecasterError)
     def forecaster_error(error: ForecasterError) -> Response:
-        if request.path.startswith("/endpoints/"):
-            return runtime_error_response(error)
-        body = {"message": error.message, **({"field": error.field} if error.field else {})}
-        return _json(body, error.status)
+        return json_response(error_body(error), error.status)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
-        status = error.code or 400
-        if request.path.startswith("/endpoints/"):
-            return runtime_error_response(ForecasterError(error.description or error.name), status=status)
-        return _json({"message": error.description or error.name}, status)
+        return json_response({"message": error.description or error.name}, error.code or 400)

@@ -23,7 +23,8 @@ class BundleError(BadRequestError):
 
 
 class ModelInputError(BadRequestError):
-    """The bundle's handler refused the request body (its message says why)."""
+    """The bundle's handler refused the request body with one of its BAD_INPUT errors (its message
+    says why)."""
 
 
 class ModelNotFoundError(ForecasterError):
@@ -38,10 +39,6 @@ class ModelAlreadyLoadedError(ForecasterError):
     status = 409
 
 
-class PayloadTooLargeError(ForecasterError):
-    status = 413
-
-
 class UnsupportedMediaTypeError(ForecasterError):
     status = 415
 
@@ -51,7 +48,8 @@ class InsufficientMemoryError(ForecasterError):
 
 
 class ModelFailureError(ForecasterError):
-    """The bundle's code failed on a valid request: a bug in the bundle, not in the caller's input."""
+    """The bundle's code failed with an error it does not declare as bad input: a bug in the bundle,
+    not in the caller's request (answered 500; SageMaker Runtime callers see a ModelError)."""
 
     status = 500
 

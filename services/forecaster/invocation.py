@@ -9,6 +9,7 @@ from typing import Any
 
 from services.core.bundle_format import JSON, PNG
 from services.forecaster.errors import (
+    ForecasterError,
     ModelFailureError,
     ModelInputError,
     NotAcceptableError,
@@ -18,7 +19,6 @@ from services.forecaster.loaded_model import LoadedModel
 from services.forecaster.runtimes import predict_rest
 
 logger = logging.getLogger(__name__)
-INPUT_ERRORS = (ValueError, KeyError, TypeError, IndexError)  # what a handler raises for a bad request
 
 
 @dataclass(frozen=True)
@@ -89,14 +89,14 @@ def invoke(model: LoadedModel, request: InvocationRequest) -> InvocationResponse
     )
     try:
         result = _run_hooks(model, request.body, context)
-    except (ModelInputError, ModelFailureError):
+    except ForecasterError:
         raise
-    except INPUT_ERRORS as exc:
+    except model.hooks.bad_input as exc:
         raise ModelInputError(str(exc).strip("'\"") or type(exc).__name__) from exc
     except Exception as exc:
-        logger.exception("model %s failed", model.name)
+        logger.exception("model %s failed on a request it accepted", model.name)
         raise ModelFailureError(f"model {model.name} failed: {type(exc).__name__}: {exc}") from exc
-    return _response(result, answer_type)
+    return _response(result, answer_type, request.custom_attributes)
 
 
 def _run_hooks(model: LoadedModel, body: bytes, context: Context) -> Any:
@@ -109,11 +109,12 @@ def _run_hooks(model: LoadedModel, body: bytes, context: Context) -> Any:
     return predict_rest(model.runtime, body).content, JSON  # no inference.py: TensorFlow Serving's REST API
 
 
-def _response(result: Any, answer_type: str) -> InvocationResponse:
+def _response(result: Any, answer_type: str, request_attributes: str | None) -> InvocationResponse:
+    """The handler's answer; its custom attributes, else the request's (a caller's trace id comes back)."""
     if not isinstance(result, tuple) or len(result) not in (2, 3):
         raise ModelFailureError(
             "the bundle's handler must return (content, content_type[, custom_attributes])"
         )
     content, content_type, *rest = result
     body = content.encode() if isinstance(content, str) else bytes(content)
-    return InvocationResponse(body, str(content_type or answer_type), rest[0] if rest else None)
+    return InvocationResponse(body, str(content_type or answer_type), rest[0] if rest else request_attributes)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from services.core.settings import Settings
@@ -52,8 +54,14 @@ def options_from(settings: Settings, **overrides: Any) -> ServeOptions:
     return dataclasses.replace(options, workers=1) if multi else options
 
 
+AppFactory = Callable[..., Flask]  # create_app's signature: (settings, *, multi_model, model_dir)
+
+
 class ForecasterServer(BaseApplication):  # type: ignore[misc]
-    def __init__(self, settings: Settings, options: ServeOptions) -> None:
+    def __init__(
+        self, settings: Settings, options: ServeOptions, app_factory: AppFactory = create_app
+    ) -> None:
+        self._app_factory = app_factory
         self._settings = settings.replace(
             forecaster_multi_model=options.multi_model, forecaster_models_dir=options.models_dir
         )
@@ -79,12 +87,13 @@ class ForecasterServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        return create_app(
+        return self._app_factory(
             self._settings, multi_model=self._options.multi_model, model_dir=self._options.model_dir
         )
 
 
-def serve(settings: Settings, options: ServeOptions) -> int:
+def serve(settings: Settings, options: ServeOptions, app_factory: AppFactory = create_app) -> int:
+    """Serve until SIGTERM. Locally, `app_factory` adds the runtime path (scripts/local)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    ForecasterServer(settings, options).run()
+    ForecasterServer(settings, options, app_factory).run()
     return 0

@@ -14,9 +14,10 @@ import pytest
 from werkzeug.serving import make_server
 
 from scripts.local.forecaster_process import ForecasterProcess
+from scripts.local.sagemaker_runtime import create_local_app as create_app
 from services.core.clients import AwsClients
 from services.core.settings import Settings
-from services.forecaster.app import create_app
+from tests.bundle_fixtures import tar_of, with_inference
 from tests.unit.test_forecaster_app import lstm_request, prophet_request
 
 pytestmark = pytest.mark.functional
@@ -114,3 +115,34 @@ def test_wattcast_serve_answers_ping_fast_and_stops_on_sigterm(sample_bundles: d
             assert len(json.loads(response.read())["predictions"][0]["forecast"]) == 24
     finally:
         assert server.stop() == 0  # SIGTERM: gunicorn stops gracefully
+
+
+def test_a_bundle_bug_is_a_model_error_with_status_500(
+    runtime, aws: AwsClients, tmp_path: Path, sample_bundles: dict[str, Path]
+) -> None:
+    bundle = with_inference(
+        sample_bundles["prophet"], tmp_path / "buggy", "def handler(data, context):\n    return {}['x']\n"
+    )
+    key = aws.settings.models_prefix + "prophet/buggy.tar.gz"
+    aws.s3.upload_file(str(tar_of(bundle, tmp_path / "buggy.tar.gz")), aws.settings.data_bucket, key)
+    with pytest.raises(runtime.exceptions.ModelError) as raised:
+        runtime.invoke_endpoint(
+            EndpointName=ENDPOINT,
+            TargetModel="prophet/buggy.tar.gz",
+            ContentType="application/json",
+            Body=json.dumps(prophet_request()),
+            CustomAttributes="trace=1",
+        )
+    assert raised.value.response["OriginalStatusCode"] == 500
+    assert "KeyError" in json.loads(raised.value.response["OriginalMessage"])["message"]
+
+
+def test_custom_attributes_come_back_through_boto3(runtime) -> None:
+    response = runtime.invoke_endpoint(
+        EndpointName=ENDPOINT,
+        TargetModel="prophet/h1.tar.gz",
+        ContentType="application/json",
+        Body=json.dumps(prophet_request()),
+        CustomAttributes="trace=abc-123",
+    )
+    assert response["CustomAttributes"] == "trace=abc-123"

@@ -263,3 +263,74 @@ def test_custom_attributes_reach_the_handler_and_come_back(
         "/invocations", json={}, headers={"X-Amzn-SageMaker-Custom-Attributes": "trace=42"}
     )
     assert response.headers["X-Amzn-SageMaker-Custom-Attributes"] == "echo=trace=42"
+
+
+def test_the_request_custom_attributes_come_back_when_the_handler_returns_none(
+    single: FlaskClient,
+) -> None:
+    response = single.post(
+        "/invocations", json=lstm_request(), headers={"X-Amzn-SageMaker-Custom-Attributes": "trace=7f3a"}
+    )
+    assert response.status_code == 200
+    assert response.headers["X-Amzn-SageMaker-Custom-Attributes"] == "trace=7f3a"
+
+
+@pytest.mark.parametrize(
+    ("raised", "status"),
+    [("BadRequest('hours: too few')", 400), ("KeyError('hours')", 500), ("TypeError('bug')", 500)],
+)
+def test_only_the_bundles_declared_bad_input_blames_the_caller(
+    tmp_path: Path,
+    sample_bundles: dict[str, Path],
+    caplog: pytest.LogCaptureFixture,
+    raised: str,
+    status: int,
+) -> None:
+    code = f"""
+        class BadRequest(ValueError):
+            pass
+        BAD_INPUT = (BadRequest,)
+        def handler(data, context):
+            raise {raised}
+    """
+    bundle = with_inference(sample_bundles["lstm"], tmp_path / "raises", code)
+    client = create_app(
+        Settings.from_env({}), multi_model=False, model_dir=bundle, load_in_background=False
+    ).test_client()
+    response = client.post("/invocations", json={})
+    assert response.status_code == status and response.is_json
+    logged = [r for r in caplog.records if "failed on a request it accepted" in r.getMessage()]
+    assert len(logged) == (status == 500)
+
+
+def test_an_invocation_during_the_load_waits_for_the_model(
+    sample_bundles: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+    import time
+
+    from services.forecaster import registry as registry_module
+
+    real_load = registry_module.load_model  # type: ignore[attr-defined]
+    release = threading.Event()
+
+    def slow_load(*args: Any, **kwargs: Any) -> Any:
+        release.wait(10)
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(registry_module, "load_model", slow_load)
+    client = create_app(
+        Settings.from_env({}), multi_model=False, model_dir=sample_bundles["lstm"]
+    ).test_client()
+    assert client.get("/ping").status_code == 503  # still loading: /ping says so at once
+    threading.Timer(0.5, release.set).start()
+    started = time.monotonic()
+    response = client.post("/invocations", json=lstm_request())
+    assert response.status_code == 200 and len(response.json["predictions"][0]["forecast"]) == HORIZON
+    assert time.monotonic() - started >= 0.4
+    assert client.get("/ping").status_code == 200
+
+
+def test_the_production_app_has_no_runtime_api_path(single: FlaskClient) -> None:
+    response = single.post("/endpoints/wattcast-forecaster/invocations", json=lstm_request())
+    assert response.status_code == 404 and response.is_json

@@ -14,9 +14,9 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from scripts.local.sagemaker_runtime import create_local_app as create_app
 from services.core.clients import reset_clients
 from services.core.settings import Settings
-from services.forecaster.app import create_app
 from tests.unit.test_forecaster_app import lstm_request, prophet_request
 
 json_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)

@@ -24,6 +24,11 @@ except ImportError:
         return json.dumps(value).encode()
 
 
+class BadRequest(ValueError):
+    """The request cannot be forecast as sent; the message names the field (a 400 for the caller)."""
+
+
+BAD_INPUT = (BadRequest,)  # any other exception here is a bug in this bundle (a 500)
 METADATA = json.loads((Path(__file__).resolve().parent.parent / "metadata.json").read_text())
 SPEC = features.WindowSpec(METADATA["lookback"], METADATA["horizon"])
 MAX_INSTANCES = 1_000
@@ -35,16 +40,16 @@ def handler(data: Any, context: Any) -> tuple[bytes, str]:
     request = _read_json(data)
     instances = request.get("instances") if isinstance(request, dict) else None
     if not isinstance(instances, list) or not instances:
-        raise ValueError("instances: a non-empty list of {household_id, hours} objects is required")
+        raise BadRequest("instances: a non-empty list of {household_id, hours} objects is required")
     if len(instances) > MAX_INSTANCES:
-        raise ValueError(f"instances: at most {MAX_INSTANCES} per request, got {len(instances)}")
+        raise BadRequest(f"instances: at most {MAX_INSTANCES} per request, got {len(instances)}")
     per_instance = request.get("errors") == "per_instance"
     ready, answers = [], []
     for i, instance in enumerate(instances):
         try:
             ready.append((len(answers), instance.get("household_id"), *_encode(instance, i)))
             answers.append(None)
-        except ValueError as exc:
+        except BadRequest as exc:
             if not per_instance:
                 raise
             answers.append({"household_id": _household(instance), "error": str(exc)})
@@ -61,12 +66,12 @@ def _household(instance: Any) -> Any:
 
 def _encode(instance: Any, index: int) -> tuple[np.ndarray, Any, int]:
     if not isinstance(instance, dict):
-        raise ValueError(f"instances[{index}] must be an object")
+        raise BadRequest(f"instances[{index}] must be an object")
     try:
         series = features.series_from_hours(instance.get("hours"))
         x, scaling = features.model_input(series, SPEC)
     except features.FeatureError as exc:
-        raise ValueError(f"instances[{index}]: {exc}") from exc
+        raise BadRequest(f"instances[{index}]: {exc}") from exc
     return x, scaling, series.last
 
 
@@ -84,7 +89,7 @@ def _read_json(data: Any) -> Any:
     try:
         return _loads(raw)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"body: not JSON ({exc})") from exc
+        raise BadRequest(f"body: not JSON ({exc})") from exc
 
 
 def _predict(batch: np.ndarray, context: Any) -> np.ndarray:

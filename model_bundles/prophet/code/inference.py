@@ -27,6 +27,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+
+class BadRequest(ValueError):
+    """The request cannot be projected as sent; the message names the field (a 400 for the caller)."""
+
+
+BAD_INPUT = (BadRequest,)  # any other exception here is a bug in this bundle (a 500)
 BUNDLE = Path(__file__).resolve().parent.parent
 METADATA = json.loads((BUNDLE / "metadata.json").read_text()) if (BUNDLE / "metadata.json").exists() else {}
 MIN_DAYS_FOR_LEVEL = 3
@@ -75,38 +81,38 @@ def _read_json(data: Any) -> Any:
     try:
         return json.loads(raw)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"body: not JSON ({exc})") from exc
+        raise BadRequest(f"body: not JSON ({exc})") from exc
 
 
 def _parse(request: Any) -> dict[str, Any]:
     if not isinstance(request, dict):
-        raise ValueError("body: a JSON object {household_id, as_of, days} is required")
+        raise BadRequest("body: a JSON object {household_id, as_of, days} is required")
     as_of = _date(request.get("as_of"), "as_of")
     month_start = as_of.replace(day=1)
     days = request.get("days", [])
     if not isinstance(days, list):
-        raise ValueError("days: a list of {date, kwh} objects is required")
+        raise BadRequest("days: a list of {date, kwh} objects is required")
     actuals: dict[date, float] = {}
     for i, day in enumerate(days):
         if not isinstance(day, dict):
-            raise ValueError(f"days[{i}] must be an object")
+            raise BadRequest(f"days[{i}] must be an object")
         when = _date(day.get("date"), f"days[{i}].date")
         if not month_start <= when < as_of:
-            raise ValueError(f"days[{i}].date {when} is not in the month of as_of before {as_of}")
+            raise BadRequest(f"days[{i}].date {when} is not in the month of as_of before {as_of}")
         kwh = day.get("kwh")
         if isinstance(kwh, bool) or not isinstance(kwh, int | float) or not np.isfinite(kwh) or kwh < 0:
-            raise ValueError(f"days[{i}].kwh must be a non-negative number")
+            raise BadRequest(f"days[{i}].kwh must be a non-negative number")
         actuals[when] = float(kwh)
     return {"household_id": request.get("household_id"), "as_of": as_of, "actuals": actuals}
 
 
 def _date(value: Any, field: str) -> date:
     if not isinstance(value, str):
-        raise ValueError(f"{field} must be an ISO date string like 2010-11-15")
+        raise BadRequest(f"{field} must be an ISO date string like 2010-11-15")
     try:
         return date.fromisoformat(value[:10])
     except ValueError as exc:
-        raise ValueError(f"{field} {value!r} is not an ISO date") from exc
+        raise BadRequest(f"{field} {value!r} is not an ISO date") from exc
 
 
 def _project(model: Any, request: dict[str, Any], metadata: dict[str, Any]) -> dict[str, Any]:
