@@ -32,7 +32,7 @@ from services.forecaster.loaded_model import load_model
 from services.forecaster.runtimes import SavedModelRuntime
 
 
-def lstm_body(batch: int, hours: int) -> bytes:
+def synthetic_lstm_request(batch: int, hours: int) -> bytes:
     rng = np.random.default_rng(batch)
     instances = [
         {
@@ -78,7 +78,7 @@ def in_process(root: Path, hours: int, repeat: int) -> dict[str, Any]:
         if runtime_name == "tensorflow":
             model.runtime = SavedModelRuntime(root / "1")
         for batch in (1, 64):
-            request = InvocationRequest(lstm_body(batch, hours))
+            request = InvocationRequest(synthetic_lstm_request(batch, hours))
             figures[f"{runtime_name}_batch{batch}"] = timings_ms(
                 partial(invoke, model, request), repeat // batch + 20
             )
@@ -91,10 +91,12 @@ def over_http(root: Path, hours: int, repeat: int) -> dict[str, Any]:
     try:
         figures: dict[str, Any] = {}
         for batch in (1, 64):
-            body = lstm_body(batch, hours)
+            body = synthetic_lstm_request(batch, hours)
             connection = http.client.HTTPConnection("127.0.0.1", server.port)
             figures[f"batch{batch}"] = timings_ms(partial(_post, connection, body), repeat // batch + 20)
-        figures["forecasts_per_s_batch64_2_clients"] = _throughput(server.port, lstm_body(64, hours), 64)
+        figures["forecasts_per_s_batch64_2_clients"] = _throughput(
+            server.port, synthetic_lstm_request(64, hours), 64
+        )
         return figures
     finally:
         server.stop()

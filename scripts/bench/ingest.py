@@ -20,7 +20,8 @@ from scripts.data.faults import malformed_record
 from scripts.data.replay import ReplayOptions, replay
 from scripts.data.simulate import simulate_households
 from scripts.data.uci import default_data_path, load_uci, minute_readings
-from scripts.local.esm.events import LocalLambdaContext, kinesis_event_from_payloads
+from scripts.local.esm.events import kinesis_event_from_payloads
+from scripts.local.lambda_context import LocalLambdaContext
 from scripts.local.memory_ports import MemoryPorts
 from scripts.local.stack import EmbeddedStack
 from services.core.settings import Settings

@@ -16,11 +16,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from scripts.data.errors import DataError
 from scripts.data.faults import malformed_record
 from scripts.data.simulate import simulate_households
 from scripts.data.uci import default_data_path, load_uci, minute_readings, utc_timestamp
 from services.core.clients import AwsClients, get_clients
-from services.core.errors import DataError
 from services.core.publisher import KinesisPublisher, PublishStats
 
 FLUSH_RECORDS = 500

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from services.core.errors import DataError
+from scripts.data.errors import DataError
 from services.core.reading import MEASURES, PHYSICAL_RANGES
 
 MINUTES_PER_DAY = 1_440

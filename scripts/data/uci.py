@@ -20,7 +20,7 @@ from typing import IO, Any, cast
 import numpy as np
 import pandas as pd
 
-from services.core.errors import DataError
+from scripts.data.errors import DataError
 from services.core.features import HourlySeries, hourly_from_minutes
 from services.core.reading import MEASURES, format_ts
 

@@ -23,6 +23,7 @@ from typing import IO, cast
 
 import pandas as pd
 
+from scripts.data.errors import DataError
 from scripts.data.source import (
     DOWNLOAD_TIMEOUT_SECONDS,
     UCI_DATASET_PAGE,
@@ -31,7 +32,6 @@ from scripts.data.source import (
     ZIP_NAME,
 )
 from scripts.data.uci import UCI_TXT_NAME, check_header, load_uci, read_text_lines, utc_timestamp
-from services.core.errors import DataError
 
 LOG = logging.getLogger(__name__)
 

@@ -82,7 +82,7 @@ class Smoke:
     def forecaster_single(self, image: Image, model_dir: Path) -> None:
         import json
 
-        from scripts.bench.forecaster import lstm_body
+        from scripts.bench.forecaster import synthetic_lstm_request
 
         port = 8080 if _port_free(8080) else _free_port()
         name = "wattcast-smoke-forecaster"
@@ -92,7 +92,7 @@ class Smoke:
             self.check("forecaster /ping", seconds is not None, f"200 after {seconds or 0:.1f} s on :{port}")
             if seconds is None:
                 return
-            status, body = _post(port, "/invocations", lstm_body(2, 48))
+            status, body = _post(port, "/invocations", synthetic_lstm_request(2, 48))
             forecasts = [len(p["forecast"]) for p in json.loads(body)["predictions"]] if status == 200 else []
             self.check(
                 "forecaster /invocations", forecasts == [24, 24], f"HTTP {status}, horizons {forecasts}"

@@ -8,7 +8,6 @@ Lambda Runtime API that the function's image polls (AWS_LAMBDA_RUNTIME_API=<runn
 from __future__ import annotations
 
 import logging
-import time
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -20,6 +19,7 @@ from scripts.local.mappings import default_mappings
 from scripts.local.termination import Termination
 from services.core.clients import AwsClients
 from services.core.errors import WattcastError
+from services.core.retry import Backoff
 from services.core.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ DEFAULT_HOST = "127.0.0.1"
 
 
 class RunnerConfigError(WattcastError):
-    """A --runtime-api value is malformed or names no function."""
+    """A --runtime-api value is malformed or names no function, or the AWS endpoint never answered."""
 
 
 def short_names(settings: Settings) -> dict[str, str]:
@@ -56,18 +56,22 @@ def parse_runtime_apis(values: list[str], settings: Settings) -> dict[str, tuple
     return addresses
 
 
-def init_resources(settings: Settings, readings_shards: int, wait_seconds: float) -> None:
+EMULATOR_START_BACKOFF = Backoff(first_delay=2.0, max_delay=2.0, max_attempts=10_000, jitter=False)
+
+
+def init_resources(
+    settings: Settings, readings_shards: int, wait_seconds: float, backoff: Backoff = EMULATOR_START_BACKOFF
+) -> None:
     """Bootstrap, retrying while the emulator is still starting (LocalStack takes a few seconds)."""
-    deadline = time.monotonic() + wait_seconds
-    while True:
+    failure: Exception | None = None
+    for _ in backoff.attempts(deadline=backoff.clock() + wait_seconds):
         try:
             bootstrap(AwsClients(settings), readings_shards=readings_shards)
             return
         except (BotoCoreError, ClientError) as exc:
-            if time.monotonic() > deadline:
-                raise
             logger.info("AWS endpoint not ready (%s); retrying", exc)
-            time.sleep(2.0)
+            failure = exc
+    raise RunnerConfigError(f"the AWS endpoint did not answer within {wait_seconds:.0f} s: {failure}")
 
 
 class LambdaRunner:

@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
-from scripts.local.esm.invokers import InvocationResult, _as_json_payload
+from scripts.local.esm.invokers import InvocationResult, as_json_payload
 
 logger = logging.getLogger(__name__)
 
@@ -263,4 +263,4 @@ def _response_result(body: bytes) -> InvocationResult:
         payload = json.loads(body) if body.strip() else None
     except ValueError:
         return InvocationResult.unhandled("Runtime.MarshalError", "the response is not JSON")
-    return _as_json_payload(payload)
+    return as_json_payload(payload)

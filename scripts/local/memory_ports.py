@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from services.core.errors import DependencyError
 from services.core.hourly import HourAggregate
-from services.ingest.errors import DependencyError
 from services.ingest.pipeline import IngestPorts
 from services.ingest.ports import DeadLetter, HourClosed
 
@@ -61,7 +61,7 @@ class MemoryHourlyEvents:
 
     def publish(self, events: Sequence[HourClosed]) -> list[HourClosed]:
         if self.fail:
-            return list(events)
+            raise DependencyError("hourly stream unavailable")
         self.events.extend(events)
         return []
 
@@ -73,7 +73,7 @@ class MemoryDeadLetters:
 
     def send(self, letters: Sequence[DeadLetter]) -> list[DeadLetter]:
         if self.fail:
-            return list(letters)
+            raise DependencyError("dead-letter queue unavailable")
         self.letters.extend(letters)
         return []
 

@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 
+from scripts.data.errors import DataError
 from scripts.data.uci import hourly_series, load_uci, utc_timestamp
 from scripts.training.package import package_lstm
 from services.core import bundle_format as fmt
 from services.core import features
-from services.core.errors import DataError
 
 logger = logging.getLogger(__name__)
 

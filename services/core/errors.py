@@ -9,9 +9,11 @@ class SettingsError(WattcastError):
     """A setting from the environment or an argument has an invalid value."""
 
 
-class DataError(WattcastError):
-    """A data file cannot be read or does not have the expected format."""
-
-
 class PublishError(WattcastError):
     """Records could not be published to a stream."""
+
+
+class DependencyError(WattcastError):
+    """An AWS dependency (S3, DynamoDB, Kinesis, SQS, the SageMaker endpoint) failed. Raised by the
+    ports with the cause chained; the pipelines fail the affected records, which the event source
+    mapping retries."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from services.core.errors import WattcastError
 
@@ -16,7 +17,9 @@ class RecordFailedError(WattcastError):
     """Raised per record inside the batch processor so that it reports the record as failed."""
 
 
-def partial_batch_response(event: dict[str, Any], failed: Collection[str], context: Any) -> dict[str, Any]:
+def partial_batch_response(
+    event: dict[str, Any], failed: Collection[str], context: LambdaContext
+) -> dict[str, Any]:
     if not event.get("Records"):
         return {"batchItemFailures": []}  # Powertools refuses an empty batch; Lambda never sends one
 

@@ -1,7 +1,7 @@
 """The meter-side publisher: readings into a Kinesis stream with PutRecords.
 
 Batches of up to 500 records and 5 MiB, partition key = household id, retries of the records a
-PutRecords call reports as failed (exponential backoff with full jitter), optional KPL aggregation
+PutRecords call reports as failed (`services.core.retry.Backoff`), optional KPL aggregation
 (one aggregated record per household, so a household's readings stay on one shard, in order).
 `wattcast replay` and the load tests use this class: the code a meter client imports is the code
 our tests run.
@@ -10,13 +10,12 @@ our tests run.
 from __future__ import annotations
 
 import json
-import random
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from services.core.errors import PublishError
+from services.core.retry import Backoff
 
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
@@ -60,29 +59,23 @@ class PublishStats:
         self.failed.extend(other.failed)
 
 
+DEFAULT_BACKOFF = Backoff(first_delay=0.1, max_delay=2.0, max_attempts=8)
+
+
 class KinesisPublisher:
     def __init__(
         self,
         kinesis: KinesisClient,
         stream_name: str,
         *,
-        max_attempts: int = 8,
-        base_delay_seconds: float = 0.05,
-        max_delay_seconds: float = 2.0,
         aggregate: bool = False,
-        sleep: Callable[[float], None] = time.sleep,
-        rng: random.Random | None = None,
+        backoff: Backoff | None = None,
     ) -> None:
-        if max_attempts < 1:
-            raise PublishError("max_attempts must be >= 1")
+        """`backoff` paces the retries of records a PutRecords call rejects (throttling)."""
         self._kinesis = kinesis
         self.stream_name = stream_name
-        self.max_attempts = max_attempts
-        self.base_delay_seconds = base_delay_seconds
-        self.max_delay_seconds = max_delay_seconds
         self.aggregate = aggregate
-        self._sleep = sleep
-        self._rng = rng or random.Random()
+        self._backoff = backoff or DEFAULT_BACKOFF
 
     def publish_json(self, items: Iterable[tuple[str, Any]]) -> PublishStats:
         """Publish (partition key, JSON-serialisable value) pairs, one record each."""
@@ -99,17 +92,14 @@ class KinesisPublisher:
     def _put_with_retries(self, chunk: list[Entry]) -> PublishStats:
         stats = PublishStats()
         pending = chunk
-        for attempt in range(1, self.max_attempts + 1):
-            failed = self._put(pending, stats)
-            if not failed:
+        for attempt in self._backoff.attempts():
+            if attempt > 1:
+                stats.records_retried += len(pending)
+            pending = self._put(pending, stats)
+            if not pending:
                 return stats
-            if attempt == self.max_attempts:
-                stats.records_failed += len(failed)
-                stats.failed.extend(failed)
-                return stats
-            stats.records_retried += len(failed)
-            self._sleep(self._backoff(attempt))
-            pending = failed
+        stats.records_failed += len(pending)
+        stats.failed.extend(pending)
         return stats
 
     def _put(self, entries: list[Entry], stats: PublishStats) -> list[Entry]:
@@ -133,10 +123,6 @@ class KinesisPublisher:
                 stats.user_records_sent += entry.user_records
                 stats.bytes_sent += entry.size
         return failed
-
-    def _backoff(self, attempt: int) -> float:
-        """Full jitter: uniform in [0, min(cap, base * 2^attempt)]."""
-        return self._rng.uniform(0, min(self.max_delay_seconds, self.base_delay_seconds * 2**attempt))
 
 
 def plain_entries(records: Iterable[tuple[str, bytes]]) -> Iterator[Entry]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -13,17 +14,21 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from services.core.clients import AwsClients
-from services.core.errors import PublishError
+from services.core.errors import DependencyError, PublishError
 from services.core.hourly import COUNT_PREFIX, MINUTES_ATTRIBUTE, SUM_PREFIX, HourAggregate
 from services.core.publisher import KinesisPublisher
 from services.core.reading import MEASURES, format_ts, parse_ts
+from services.core.retry import Backoff
 from services.core.settings import Settings
-from services.ingest.errors import DependencyError
 from services.ingest.ports import DeadLetter, HourClosed
 from services.ingest.records import UserRecord
 
+logger = logging.getLogger(__name__)
 AWS_ERRORS = (ClientError, BotoCoreError)
-MAX_CONDITION_RETRIES = 5
+# A conditional update that lost a race with another writer of the same household-hour re-plans at once.
+CONFLICT_BACKOFF = Backoff(first_delay=0.005, max_delay=0.1, max_attempts=5)
+UNPROCESSED_BACKOFF = Backoff(first_delay=0.05, max_delay=1.0, max_attempts=6)
+HOURLY_EVENTS_BACKOFF = Backoff(first_delay=0.1, max_delay=2.0, max_attempts=4)
 SQS_BATCH_ENTRIES = 10
 SQS_BATCH_BYTES = 250_000
 
@@ -54,12 +59,13 @@ class DynamoAggregates:
     when some are (a redelivery), it learns which from the old item and adds only the rest.
     """
 
-    def __init__(self, clients: AwsClients, settings: Settings) -> None:
+    def __init__(self, clients: AwsClients, settings: Settings, backoff: Backoff = CONFLICT_BACKOFF) -> None:
         self._dynamodb = clients.dynamodb
         self._table = settings.hourly_table
+        self._backoff = backoff
 
     def add(self, group: HourAggregate) -> int:
-        for _ in range(MAX_CONDITION_RETRIES):
+        for _ in self._backoff.attempts():
             if not group.readings:
                 return 0
             try:
@@ -100,9 +106,12 @@ class DynamoAggregates:
 
 
 class DynamoHouseholdStates:
-    def __init__(self, clients: AwsClients, settings: Settings) -> None:
+    def __init__(
+        self, clients: AwsClients, settings: Settings, backoff: Backoff = UNPROCESSED_BACKOFF
+    ) -> None:
         self._dynamodb = clients.dynamodb
         self._table = settings.households_table
+        self._backoff = backoff
 
     def open_hours(self, household_ids: Iterable[str]) -> dict[str, datetime]:
         ids = sorted(set(household_ids))
@@ -110,18 +119,25 @@ class DynamoHouseholdStates:
         for start in range(0, len(ids), 100):  # BatchGetItem takes 100 keys
             keys: list[Any] = [{"household_id": {"S": h}} for h in ids[start : start + 100]]
             request: Any = {self._table: {"Keys": keys, "ProjectionExpression": "household_id, open_hour"}}
-            try:
-                while request:
-                    response = self._dynamodb.batch_get_item(RequestItems=request)
-                    for item in response["Responses"].get(self._table, []):
-                        if "open_hour" in item:
-                            hour = parse_ts(item["open_hour"]["S"])
-                            if isinstance(hour, datetime):
-                                found[item["household_id"]["S"]] = hour
-                    request = response.get("UnprocessedKeys") or None
-            except AWS_ERRORS as exc:
-                raise DependencyError(f"reading household states failed: {exc}") from exc
+            for _ in self._backoff.attempts():
+                request = self._read(request, found)
+                if not request:
+                    break
+            else:
+                raise DependencyError(f"household states still unprocessed after retries: {len(keys)} keys")
         return found
+
+    def _read(self, request: Any, found: dict[str, datetime]) -> Any:
+        """One BatchGetItem into `found`; returns the keys DynamoDB left unprocessed."""
+        try:
+            response = self._dynamodb.batch_get_item(RequestItems=request)
+        except AWS_ERRORS as exc:
+            raise DependencyError(f"reading household states failed: {exc}") from exc
+        for item in response["Responses"].get(self._table, []):
+            hour = parse_ts(item["open_hour"]["S"]) if "open_hour" in item else None
+            if isinstance(hour, datetime):
+                found[item["household_id"]["S"]] = hour
+        return response.get("UnprocessedKeys") or None
 
     def advance(self, household_id: str, hour: datetime) -> bool:
         try:
@@ -140,8 +156,11 @@ class DynamoHouseholdStates:
 
 
 class KinesisHourlyEvents:
-    def __init__(self, clients: AwsClients, settings: Settings) -> None:
-        self._publisher = KinesisPublisher(clients.kinesis, settings.hourly_stream, max_attempts=4)
+    def __init__(
+        self, clients: AwsClients, settings: Settings, backoff: Backoff = HOURLY_EVENTS_BACKOFF
+    ) -> None:
+        self._publisher = KinesisPublisher(clients.kinesis, settings.hourly_stream, backoff=backoff)
+        self._stream = settings.hourly_stream
 
     def publish(self, events: Sequence[HourClosed]) -> list[HourClosed]:
         by_payload = {}
@@ -153,8 +172,17 @@ class KinesisHourlyEvents:
             items.append((event.household_id, data))
         try:
             stats = self._publisher.publish(items)
-        except (*AWS_ERRORS, PublishError):
-            return list(events)
+        except (*AWS_ERRORS, PublishError) as exc:
+            raise DependencyError(
+                f"publishing {len(items)} hour-closed events to {self._stream}: {exc}"
+            ) from exc
+        if stats.failed:
+            logger.warning(
+                "%d of %d hour-closed events still rejected by %s after retries (throttled)",
+                len(stats.failed),
+                len(items),
+                self._stream,
+            )
         return [by_payload[entry.data] for entry in stats.failed]
 
 
@@ -170,7 +198,8 @@ class SqsDeadLetters:
         for letter in letters:
             try:
                 ready.append((letter, self._message(letter)))
-            except DependencyError:
+            except DependencyError as exc:
+                logger.warning("dead letter of record %s not sent: %s", letter.record.record_id, exc)
                 failed.append(letter)
         for chunk in self._chunks(ready):
             failed += self._send_chunk(chunk)
@@ -180,9 +209,15 @@ class SqsDeadLetters:
         entries: list[Any] = [{"Id": str(i), "MessageBody": body} for i, (_, body) in enumerate(chunk)]
         try:
             response = self._clients.sqs.send_message_batch(QueueUrl=self._url(), Entries=entries)
-        except AWS_ERRORS:
-            return [letter for letter, _ in chunk]
-        return [chunk[int(item["Id"])][0] for item in response.get("Failed", [])]
+        except AWS_ERRORS as exc:
+            raise DependencyError(f"sending {len(chunk)} dead letters failed: {exc}") from exc
+        rejected = response.get("Failed", [])
+        if rejected:
+            codes = sorted({str(item.get("Code")) for item in rejected})
+            logger.warning(
+                "SQS rejected %d of %d dead letters: %s", len(rejected), len(chunk), ", ".join(codes)
+            )
+        return [chunk[int(item["Id"])][0] for item in rejected]
 
     def _url(self) -> str:
         if self._queue_url is None:

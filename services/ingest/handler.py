@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from services.core.clients import get_clients, per_clients
 from services.core.partial_batch import partial_batch_response
@@ -34,7 +35,7 @@ aws_ports = per_clients(
 
 
 @logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     ports = aws_ports()
     outcome = ingest_batch(event.get("Records", []), ports, get_clients().settings)
     logger.info("batch ingested", extra=outcome.summary())

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from services.core.errors import DependencyError
 from services.core.hourly import HourAggregate, group_by_hour
 from services.core.reading import Reading, Rejection, parse_record
 from services.core.settings import Settings
-from services.ingest.errors import DependencyError
 from services.ingest.ports import (
     AggregateStore,
     DeadLetter,
@@ -42,7 +42,7 @@ class IngestPorts:
 
 
 @dataclass
-class BatchOutcome:
+class IngestOutcome:
     failed_sequence_numbers: set[str] = field(default_factory=set)
     readings_accepted: int = 0  # minutes newly stored
     readings_already_stored: int = 0  # minutes a redelivery or a duplicate brought again
@@ -72,8 +72,8 @@ class _Parsed:
 
 def ingest_batch(
     lambda_records: Sequence[Mapping[str, Any]], ports: IngestPorts, settings: Settings
-) -> BatchOutcome:
-    outcome = BatchOutcome()
+) -> IngestOutcome:
+    outcome = IngestOutcome()
     records = list(user_records(lambda_records))
     if not records:
         return outcome
@@ -107,10 +107,17 @@ def _parse(records: Iterable[UserRecord], settings: Settings) -> _Parsed:
     return parsed
 
 
-def _send_dead_letters(letters: list[DeadLetter], ports: IngestPorts, outcome: BatchOutcome) -> None:
+def _send_dead_letters(letters: list[DeadLetter], ports: IngestPorts, outcome: IngestOutcome) -> None:
     for letter in letters:
         outcome.rejected[letter.rejection.reason.value] += 1
-    for letter in ports.dead_letters.send(letters) if letters else []:
+    if not letters:
+        return
+    try:
+        unsent = ports.dead_letters.send(letters)
+    except DependencyError as exc:
+        logger.warning("dead letters not sent, their records are retried: %s", exc)
+        unsent = letters
+    for letter in unsent:
         outcome.failed_sequence_numbers.add(letter.record.sequence_number)
 
 
@@ -142,7 +149,7 @@ def _aggregate(
     groups: Mapping[tuple[str, datetime], HourAggregate],
     sources: Mapping[int, UserRecord],
     ports: IngestPorts,
-    outcome: BatchOutcome,
+    outcome: IngestOutcome,
 ) -> set[tuple[str, datetime]]:
     failed: set[tuple[str, datetime]] = set()
     for key, group in groups.items():
@@ -159,7 +166,7 @@ def _aggregate(
     return failed
 
 
-def closed_hours(
+def plan_closings(
     open_hour: datetime | None, stored_hours: Iterable[datetime], failed_hours: Iterable[datetime]
 ) -> tuple[list[datetime], datetime | None]:
     """Which hours a batch closes for one household, and the household's new open hour.
@@ -183,7 +190,7 @@ def _close_hours(
     failed_hours: set[tuple[str, datetime]],
     sources: Mapping[int, UserRecord],
     ports: IngestPorts,
-    outcome: BatchOutcome,
+    outcome: IngestOutcome,
 ) -> None:
     """Plan every household's closings, publish all events in one call, then advance the states.
 
@@ -201,9 +208,9 @@ def _close_hours(
         logger.warning("household states unreadable, closing hours is retried: %s", exc)
         _fail_households(households, groups, sources, outcome)
         return
-    plans = {h: closed_hours(open_hours.get(h), stored[h], failed[h]) for h in sorted(households)}
+    plans = {h: plan_closings(open_hours.get(h), stored[h], failed[h]) for h in sorted(households)}
     events = [HourClosed(h, hour) for h, (closing, _) in plans.items() for hour in closing]
-    unpublished = {event.household_id for event in ports.hourly_events.publish(events)} if events else set()
+    unpublished = {event.household_id for event in _publish(events, ports)}
     for household_id, (closing, new_open) in plans.items():
         if new_open is None:
             continue
@@ -211,6 +218,17 @@ def _close_hours(
             outcome.hours_closed += len(closing)
         else:
             _fail_households({household_id}, groups, sources, outcome)
+
+
+def _publish(events: list[HourClosed], ports: IngestPorts) -> list[HourClosed]:
+    """The events that could not be published (all of them when the stream is unreachable)."""
+    if not events:
+        return []
+    try:
+        return ports.hourly_events.publish(events)
+    except DependencyError as exc:
+        logger.warning("hour-closed events not published, their households are retried: %s", exc)
+        return events
 
 
 def _advance(household_id: str, new_open: datetime, ports: IngestPorts) -> bool:
@@ -226,7 +244,7 @@ def _fail_households(
     households: set[str],
     groups: Mapping[tuple[str, datetime], HourAggregate],
     sources: Mapping[int, UserRecord],
-    outcome: BatchOutcome,
+    outcome: IngestOutcome,
 ) -> None:
     for (household_id, _), group in groups.items():
         if household_id in households:

@@ -45,9 +45,11 @@ class HouseholdStates(Protocol):
 
 class HourlyEvents(Protocol):
     def publish(self, events: Sequence[HourClosed]) -> list[HourClosed]:
-        """Publish the events; returns those that could not be published."""
+        """Publish the events; returns those still rejected after retries. DependencyError when the
+        stream cannot be reached at all."""
 
 
 class DeadLetterSink(Protocol):
     def send(self, letters: Sequence[DeadLetter]) -> list[DeadLetter]:
-        """Send the letters; returns those that could not be sent."""
+        """Send the letters; returns those that could not be sent. DependencyError when the queue
+        cannot be reached at all."""

@@ -6,7 +6,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,10 +14,11 @@ from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from services.core.clients import AwsClients
+from services.core.errors import DependencyError
 from services.core.hourly import COUNT_PREFIX, SUM_PREFIX, HourlyRow, decimal_of, row_from_item
 from services.core.reading import MEASURES, format_ts
+from services.core.retry import Backoff
 from services.core.settings import Settings
-from services.preprocess.errors import DependencyError
 from services.preprocess.ports import ForecastItem
 
 logger = logging.getLogger(__name__)
@@ -31,6 +32,9 @@ RETRYABLE_CODES = {
 }
 BATCH_WRITE_ITEMS = 25
 MISSING_MODEL_MEMORY_SECONDS = 600.0
+# Throttling or a restarting endpoint: keep trying until the deadline the handler gives.
+ENDPOINT_BACKOFF = Backoff(first_delay=0.2, max_delay=5.0, max_attempts=1_000, jitter=False)
+UNPROCESSED_BACKOFF = Backoff(first_delay=0.05, max_delay=1.0, max_attempts=5)
 
 
 class DynamoHourlyHistory:
@@ -69,12 +73,10 @@ class DynamoHourlyHistory:
 class SageMakerForecaster:
     """Endpoint calls, retried with backoff while the endpoint is throttled or down, within a deadline."""
 
-    def __init__(
-        self, clients: AwsClients, settings: Settings, sleep: Callable[[float], None] = time.sleep
-    ) -> None:
+    def __init__(self, clients: AwsClients, settings: Settings, backoff: Backoff = ENDPOINT_BACKOFF) -> None:
         self._clients = clients
         self._settings = settings
-        self._sleep = sleep
+        self._backoff = backoff
         self._no_own_model: dict[str, float] = {}  # household -> when its own model was found missing
         self._lock = threading.Lock()
 
@@ -104,9 +106,12 @@ class SageMakerForecaster:
         return seen is not None and time.monotonic() - seen < MISSING_MODEL_MEMORY_SECONDS
 
     def _invoke(self, target: str, body: bytes, deadline: float) -> dict[str, Any]:
+        """`deadline` is a time on the backoff's clock (time.monotonic by default)."""
         runtime = self._clients.client("sagemaker-runtime")
-        delay = 0.2
-        while True:
+        failure: Exception | None = None
+        for _ in self._backoff.attempts(deadline):
+            if failure is not None:
+                logger.warning("endpoint call for %s failed (%s); retrying", target, failure)
             try:
                 response = runtime.invoke_endpoint(
                     EndpointName=self._settings.forecaster_endpoint,
@@ -122,14 +127,10 @@ class SageMakerForecaster:
                     raise MissingModelError(f"{target}: {exc}") from exc
                 if not _retryable(code, dict(exc.response)):
                     raise DependencyError(f"{target} refused the request: {exc}") from exc
-                failure: Exception = exc
+                failure = exc
             except BotoCoreError as exc:  # connection refused, timeouts: the endpoint is down or busy
                 failure = exc
-            if time.monotonic() + delay > deadline:
-                raise DependencyError(f"endpoint unavailable for {target} until the deadline: {failure}")
-            logger.warning("endpoint call for %s failed (%s); retrying in %.1f s", target, failure, delay)
-            self._sleep(delay)
-            delay = min(delay * 2, 5.0)
+        raise DependencyError(f"endpoint unavailable for {target} until the deadline: {failure}")
 
 
 class MissingModelError(DependencyError):
@@ -143,10 +144,13 @@ def _retryable(code: str, response: dict[str, Any]) -> bool:
 
 
 class DynamoForecastStore:
-    def __init__(self, clients: AwsClients, settings: Settings) -> None:
+    def __init__(
+        self, clients: AwsClients, settings: Settings, backoff: Backoff = UNPROCESSED_BACKOFF
+    ) -> None:
         self._dynamodb = clients.dynamodb
         self._table = settings.forecasts_table
         self._serializer = TypeSerializer()
+        self._backoff = backoff
 
     def put(self, items: Sequence[ForecastItem]) -> list[ForecastItem]:
         failed: list[ForecastItem] = []
@@ -157,7 +161,7 @@ class DynamoForecastStore:
 
     def _write(self, chunk: list[ForecastItem]) -> list[ForecastItem]:
         pending = {(i.household_id, i.forecast_key): i for i in chunk}
-        for attempt in range(5):
+        for _ in self._backoff.attempts():
             requests: list[Any] = [{"PutRequest": {"Item": self._item(i)}} for i in pending.values()]
             try:
                 response = self._dynamodb.batch_write_item(RequestItems={self._table: requests})
@@ -169,7 +173,7 @@ class DynamoForecastStore:
             pending = {k: v for k, v in pending.items() if k in keys}
             if not pending:
                 return []
-            time.sleep(0.05 * 2**attempt)
+        logger.warning("%d forecasts still unprocessed by DynamoDB after retries", len(pending))
         return list(pending.values())
 
     def _item(self, item: ForecastItem) -> dict[str, Any]:

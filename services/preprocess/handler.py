@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from services.core.clients import get_clients, per_clients
 from services.core.partial_batch import partial_batch_response
@@ -24,7 +25,7 @@ aws_ports = per_clients(
 
 
 @logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = get_clients().settings
     remaining = context.get_remaining_time_in_millis() / 1000 - SAFETY_MARGIN_SECONDS
     deadline = time.monotonic() + max(1.0, min(remaining, settings.endpoint_retry_seconds))

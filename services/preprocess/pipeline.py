@@ -16,10 +16,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from services.core import features
+from services.core.errors import DependencyError
 from services.core.hourly import HourlyRow
 from services.core.reading import format_ts, parse_ts
 from services.core.settings import Settings
-from services.preprocess.errors import DependencyError
 from services.preprocess.ports import Forecaster, ForecastItem, ForecastStore, HourlyHistory
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ class ClosedHour:
 
 
 @dataclass
-class BatchOutcome:
+class PreprocessOutcome:
     failed_sequence_numbers: set[str] = field(default_factory=set)
     forecasts_stored: int = 0
     warming_up: int = 0
@@ -65,7 +65,9 @@ class BatchOutcome:
         }
 
 
-def closed_hours(lambda_records: Sequence[Mapping[str, Any]], outcome: BatchOutcome) -> list[ClosedHour]:
+def decode_hour_closed_events(
+    lambda_records: Sequence[Mapping[str, Any]], outcome: PreprocessOutcome
+) -> list[ClosedHour]:
     """Decode hour-closed events; anything else is logged and skipped (retrying would not fix it)."""
     events = []
     for record in lambda_records:
@@ -96,11 +98,11 @@ def closed_hours(lambda_records: Sequence[Mapping[str, Any]], outcome: BatchOutc
 
 def preprocess_batch(
     lambda_records: Sequence[Mapping[str, Any]], ports: PreprocessPorts, settings: Settings, deadline: float
-) -> BatchOutcome:
+) -> PreprocessOutcome:
     """`deadline` (time.monotonic()) bounds the retries of endpoint calls within the Lambda's time."""
-    outcome = BatchOutcome()
+    outcome = PreprocessOutcome()
     by_household: dict[str, list[ClosedHour]] = defaultdict(list)
-    for event in closed_hours(lambda_records, outcome):
+    for event in decode_hour_closed_events(lambda_records, outcome):
         by_household[event.household_id].append(event)
     histories = _read_histories(by_household, ports, settings, outcome)
     batch = _Batch(by_household, histories, ports, settings, deadline)
@@ -122,7 +124,7 @@ def _read_histories(
     by_household: Mapping[str, list[ClosedHour]],
     ports: PreprocessPorts,
     settings: Settings,
-    outcome: BatchOutcome,
+    outcome: PreprocessOutcome,
 ) -> dict[str, list[HourlyRow]]:
     """One query per household covering every window and month-to-date the batch needs."""
     histories = {}
@@ -148,7 +150,7 @@ def hours_payload(rows: Sequence[HourlyRow], first: datetime, last: datetime) ->
     return [{"ts": format_ts(r.hour), **r.means} for r in rows if first <= r.hour <= last]
 
 
-def _lstm_forecasts(batch: _Batch, outcome: BatchOutcome) -> list[tuple[ForecastItem, ClosedHour]]:
+def _lstm_forecasts(batch: _Batch, outcome: PreprocessOutcome) -> list[tuple[ForecastItem, ClosedHour]]:
     settings = batch.settings
     events = [e for h in batch.histories for e in sorted(batch.by_household[h], key=lambda e: e.hour)]
     encoded = []
@@ -160,7 +162,9 @@ def _lstm_forecasts(batch: _Batch, outcome: BatchOutcome) -> list[tuple[Forecast
     items = []
     for chunk in payload_chunks(encoded, int(settings.forecaster_max_body_bytes * 0.9)):
         try:
-            answer = batch.ports.forecaster.lstm(lstm_body([text for _, text in chunk]), batch.deadline)
+            answer = batch.ports.forecaster.lstm(
+                lstm_request_body([text for _, text in chunk]), batch.deadline
+            )
         except DependencyError as exc:
             logger.warning("LSTM forecasts failed; %d records are retried: %s", len(chunk), exc)
             outcome.failed_sequence_numbers.update(e.sequence_number for e, _ in chunk)
@@ -177,7 +181,7 @@ def _lstm_forecasts(batch: _Batch, outcome: BatchOutcome) -> list[tuple[Forecast
 LSTM_BODY_START, LSTM_BODY_END = b'{"errors":"per_instance","instances":[', b"]}"
 
 
-def lstm_body(instances: Sequence[str]) -> bytes:
+def lstm_request_body(instances: Sequence[str]) -> bytes:
     """The request body from already encoded instances (each instance is serialised once)."""
     return LSTM_BODY_START + ",".join(instances).encode() + LSTM_BODY_END
 
@@ -213,7 +217,7 @@ def _lstm_item(event: ClosedHour, prediction: dict[str, Any], settings: Settings
     )
 
 
-def _projections(batch: _Batch, outcome: BatchOutcome) -> list[tuple[ForecastItem, ClosedHour]]:
+def _projections(batch: _Batch, outcome: PreprocessOutcome) -> list[tuple[ForecastItem, ClosedHour]]:
     items = []
     for household_id, rows in batch.histories.items():
         for event in (e for e in batch.by_household[household_id] if e.closes_day):
@@ -273,7 +277,7 @@ def _projection_item(
 
 
 def _store(
-    items: list[tuple[ForecastItem, ClosedHour]], ports: PreprocessPorts, outcome: BatchOutcome
+    items: list[tuple[ForecastItem, ClosedHour]], ports: PreprocessPorts, outcome: PreprocessOutcome
 ) -> None:
     if not items:
         return

@@ -18,9 +18,10 @@ from scripts.data.simulate import simulate_households
 from scripts.data.uci import default_data_path, load_uci
 from scripts.local.bootstrap import bootstrap
 from scripts.local.esm.context import RunnerTuning
-from scripts.local.esm.events import LocalLambdaContext, kinesis_event_from_payloads
+from scripts.local.esm.events import kinesis_event_from_payloads
 from scripts.local.esm.invokers import InProcessInvoker
 from scripts.local.esm.runner import MappingRunner
+from scripts.local.lambda_context import LocalLambdaContext
 from scripts.local.mappings import ingest_mapping
 from scripts.stores.readings import (
     archived_readings,

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from scripts.data.replay import ReplayOptions, replay
-from scripts.local.esm.events import LocalLambdaContext, kinesis_event, kinesis_event_record
+from scripts.local.esm.events import kinesis_event, kinesis_event_record
+from scripts.local.lambda_context import LocalLambdaContext
 from scripts.local.mappings import default_mappings
 from scripts.local.stack import EmbeddedStack
 from scripts.stores.forecasts import forecast_items

@@ -18,9 +18,9 @@ import pytest
 
 from scripts.commands import data as data_command
 from scripts.data import uci_files as data
+from scripts.data.errors import DataError
 from scripts.data.source import UCI_ZIP_URL
 from scripts.data.uci import UCI_HEADER, default_data_path, load_uci
-from services.core.errors import DataError
 from tests.paths import FULL_UCI_FILE
 
 FULL_FILE = FULL_UCI_FILE

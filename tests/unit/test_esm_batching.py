@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from scripts.local.esm.batching import (
     MAX_INVOKE_PAYLOAD_BYTES,
-    BatchOutcome,
+    BatchVerdict,
     Decision,
     Outcome,
     StreamRecord,
@@ -29,7 +26,7 @@ from scripts.local.esm.batching import (
 )
 from scripts.local.esm.checkpoints import CheckpointKey, InMemoryCheckpointStore, JsonFileCheckpointStore
 from scripts.local.esm.failures import DiscardedBatch, on_failure_message
-from scripts.local.esm.invokers import HttpInvoker, InProcessInvoker, InvocationResult
+from scripts.local.esm.invokers import InProcessInvoker, InvocationResult
 from scripts.local.esm.runner import MappingRunner
 from scripts.local.esm.shard import RetryCounter
 from scripts.local.mappings import EventSourceMapping
@@ -63,7 +60,7 @@ BATCH = fake_records(8, 9, 10, 11)
 )
 def test_complete_success_responses(payload: Any) -> None:
     outcome = interpret_result(InvocationResult(payload=payload), BATCH, report_batch_item_failures=True)
-    assert outcome == BatchOutcome.success()
+    assert outcome == BatchVerdict.success()
 
 
 def test_partial_failure_points_at_the_lowest_failed_sequence_number_compared_as_integers() -> None:
@@ -99,13 +96,13 @@ def test_batch_item_failures_that_are_not_a_list_fail_the_whole_batch() -> None:
 
 def test_batch_item_failures_are_ignored_unless_reported() -> None:
     outcome = interpret_result(item_failures("9"), BATCH, report_batch_item_failures=False)
-    assert outcome == BatchOutcome.success()
+    assert outcome == BatchVerdict.success()
 
 
 def test_a_function_error_fails_the_whole_batch_even_with_item_failures_reporting() -> None:
     result = InvocationResult.unhandled("ValueError", "bad reading")
     outcome = interpret_result(result, BATCH, report_batch_item_failures=True)
-    assert outcome == BatchOutcome.failure("ValueError: bad reading")
+    assert outcome == BatchVerdict.failure("ValueError: bad reading")
 
 
 # ---- batch sizes
@@ -150,7 +147,7 @@ def test_only_leading_records_older_than_the_maximum_age_expire() -> None:
 # ---- retries and bisecting
 
 
-def decide_for(outcome: BatchOutcome, length: int = 4, **knobs: Any) -> Decision:
+def decide_for(outcome: BatchVerdict, length: int = 4, **knobs: Any) -> Decision:
     options: dict[str, Any] = {
         "bisect_on_function_error": False,
         "prior_failures": 0,
@@ -161,22 +158,22 @@ def decide_for(outcome: BatchOutcome, length: int = 4, **knobs: Any) -> Decision
 
 
 def test_success_completes_the_whole_batch() -> None:
-    assert decide_for(BatchOutcome.success()) == Decision(completed=4)
+    assert decide_for(BatchVerdict.success()) == Decision(completed=4)
 
 
 def test_partial_failure_checkpoints_before_the_lowest_failure_and_retries_from_there() -> None:
-    partial = BatchOutcome(Outcome.PARTIAL_FAILURE, first_failed_index=2)
+    partial = BatchVerdict(Outcome.PARTIAL_FAILURE, first_failed_index=2)
     assert decide_for(partial, prior_failures=5) == Decision(completed=2, failures=1, retry=True)
 
 
 def test_partial_failure_with_bisect_retries_only_the_remaining_records() -> None:
-    partial = BatchOutcome(Outcome.PARTIAL_FAILURE, first_failed_index=1)
+    partial = BatchVerdict(Outcome.PARTIAL_FAILURE, first_failed_index=1)
     decision = decide_for(partial, bisect_on_function_error=True)
     assert decision == Decision(completed=1, next_sizes=(3,), failures=1, retry=True)
 
 
 def test_partial_failure_of_the_first_record_counts_as_a_retry_of_the_same_batch() -> None:
-    partial = BatchOutcome(Outcome.PARTIAL_FAILURE, first_failed_index=0)
+    partial = BatchVerdict(Outcome.PARTIAL_FAILURE, first_failed_index=0)
     assert decide_for(partial, prior_failures=1, maximum_retry_attempts=2).failures == 2
     assert decide_for(partial, prior_failures=2, maximum_retry_attempts=2) == Decision(
         completed=0, discard=True, failures=3
@@ -184,14 +181,14 @@ def test_partial_failure_of_the_first_record_counts_as_a_retry_of_the_same_batch
 
 
 def test_function_error_with_bisect_splits_in_halves_without_counting_a_retry() -> None:
-    error = BatchOutcome.failure("boom")
+    error = BatchVerdict.failure("boom")
     assert decide_for(
         error, 5, bisect_on_function_error=True, prior_failures=1, maximum_retry_attempts=1
     ) == (Decision(completed=0, next_sizes=(2, 3), failures=1))
 
 
 def test_function_error_on_a_single_record_with_bisect_is_retried_then_discarded() -> None:
-    error = BatchOutcome.failure("boom")
+    error = BatchVerdict.failure("boom")
     knobs: dict[str, Any] = {"bisect_on_function_error": True, "maximum_retry_attempts": 2}
     assert decide_for(error, 1, prior_failures=0, **knobs) == Decision(
         completed=0, next_sizes=(1,), failures=1, retry=True
@@ -201,7 +198,7 @@ def test_function_error_on_a_single_record_with_bisect_is_retried_then_discarded
 
 
 def test_function_error_without_bisect_retries_the_whole_batch_until_attempts_run_out() -> None:
-    error = BatchOutcome.failure("boom")
+    error = BatchVerdict.failure("boom")
     assert decide_for(error, maximum_retry_attempts=0) == Decision(completed=0, discard=True, failures=1)
     assert decide_for(error, prior_failures=9, maximum_retry_attempts=10) == Decision(
         completed=0, failures=10, retry=True
@@ -336,86 +333,6 @@ def test_in_process_invoker_turns_errors_into_unhandled_function_errors(
 ) -> None:
     result = InProcessInvoker(f"{__name__}.{handler}").invoke({}, function_name="ingest", timeout_seconds=5)
     assert (result.failed, result.function_error, result.error_type) == (True, "Unhandled", error_type)
-
-
-class FakeRie(BaseHTTPRequestHandler):
-    """Answers like the Lambda Runtime Interface Emulator; the event's "mode" picks the answer."""
-
-    received: list[tuple[str, dict[str, Any]]] = []  # noqa: RUF012
-
-    def do_POST(self) -> None:
-        event = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        FakeRie.received.append((self.path, event))
-        status, headers, body = {
-            "ok": (200, {}, b'{"batchItemFailures": [{"itemIdentifier": "5"}]}'),
-            "empty": (200, {}, b""),
-            "header": (
-                200,
-                {"X-Amz-Function-Error": "Unhandled"},
-                b'{"errorMessage": "boom", "errorType": "E"}',
-            ),
-            "body": (200, {}, b'{"errorMessage": "Task timed out", "errorType": "Sandbox.Timedout"}'),
-            "http": (502, {}, b"bad gateway"),
-        }[event["mode"]]
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def rie_url() -> Iterator[str]:
-    server = HTTPServer(("127.0.0.1", 0), FakeRie)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    FakeRie.received.clear()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-def test_http_invoker_posts_the_event_where_the_rie_listens(rie_url: str) -> None:
-    result = HttpInvoker(rie_url).invoke({"mode": "ok"}, function_name="ingest", timeout_seconds=5)
-    assert result == InvocationResult(payload={"batchItemFailures": [{"itemIdentifier": "5"}]})
-    assert FakeRie.received == [("/2015-03-31/functions/function/invocations", {"mode": "ok"})]
-
-
-def test_http_invoker_reads_an_empty_body_as_a_null_payload(rie_url: str) -> None:
-    result = HttpInvoker(rie_url).invoke({"mode": "empty"}, function_name="ingest", timeout_seconds=5)
-    assert result == InvocationResult(payload=None)
-
-
-@pytest.mark.parametrize(
-    ("mode", "error_type", "message", "status"),
-    [
-        ("header", "E", "boom", 200),
-        ("body", "Sandbox.Timedout", "Task timed out", 200),
-        ("http", "HTTP502", "bad gateway", 502),
-    ],
-)
-def test_http_invoker_recognises_function_errors(
-    rie_url: str, mode: str, error_type: str, message: str, status: int
-) -> None:
-    result = HttpInvoker(rie_url).invoke({"mode": mode}, function_name="ingest", timeout_seconds=5)
-    assert (result.function_error, result.error_type, result.error_message, result.status_code) == (
-        "Unhandled",
-        error_type,
-        message,
-        status,
-    )
-
-
-def test_http_invoker_reports_an_unreachable_function_as_an_error() -> None:
-    with HTTPServer(("127.0.0.1", 0), FakeRie) as closed:
-        port = closed.server_address[1]
-    result = HttpInvoker(f"http://127.0.0.1:{port}").invoke({}, function_name="ingest", timeout_seconds=1)
-    assert result.failed
-    assert "cannot invoke ingest" in (result.error_message or "")
 
 
 # ---- a shard worker against a scripted Kinesis (errors moto never raises)

@@ -5,7 +5,7 @@ from decimal import Decimal
 from scripts.local.esm.events import kinesis_event_from_payloads
 from scripts.local.memory_ports import MemoryPorts
 from services.core.settings import Settings
-from services.ingest.pipeline import closed_hours, ingest_batch
+from services.ingest.pipeline import ingest_batch, plan_closings
 from tests.readings import payload, reading_dict
 
 SETTINGS = Settings.from_env({})
@@ -24,19 +24,19 @@ def event_of(readings, first_sequence=1000):
 
 
 def test_closing_hours_from_no_state_closes_every_hour_before_the_latest():
-    assert closed_hours(None, [hour(0), hour(1), hour(2)], []) == ([hour(0), hour(1)], hour(2))
+    assert plan_closings(None, [hour(0), hour(1), hour(2)], []) == ([hour(0), hour(1)], hour(2))
 
 
 def test_closing_hours_includes_the_stored_open_hour_and_skips_late_ones():
-    assert closed_hours(hour(3), [hour(1), hour(4), hour(6)], []) == ([hour(3), hour(4)], hour(6))
+    assert plan_closings(hour(3), [hour(1), hour(4), hour(6)], []) == ([hour(3), hour(4)], hour(6))
 
 
 def test_a_redelivery_closes_nothing():
-    assert closed_hours(hour(2), [hour(0), hour(1), hour(2)], []) == ([], None)
+    assert plan_closings(hour(2), [hour(0), hour(1), hour(2)], []) == ([], None)
 
 
 def test_a_failed_hour_stays_open_and_stops_the_closing():
-    assert closed_hours(None, [hour(0), hour(2)], [hour(1)]) == ([hour(0)], hour(1))
+    assert plan_closings(None, [hour(0), hour(2)], [hour(1)]) == ([hour(0)], hour(1))
 
 
 def test_a_batch_stores_means_archives_and_closes_hours():

@@ -1,11 +1,13 @@
 import base64
 
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from scripts.local.esm.events import (
-    LocalLambdaContext,
     kinesis_event_from_payloads,
     kinesis_event_record,
     stream_arn,
 )
+from scripts.local.lambda_context import LocalLambdaContext
 
 
 def test_a_record_has_the_fields_lambda_sends():
@@ -40,3 +42,5 @@ def test_the_local_context_counts_down():
     context = LocalLambdaContext("wattcast-ingest", timeout_seconds=2)
     assert 1500 < context.get_remaining_time_in_millis() <= 2000
     assert context.invoked_function_arn.endswith(":function:wattcast-ingest")
+    assert isinstance(context, LambdaContext) and context.function_name == "wattcast-ingest"
+    assert context.log_group_name == "/aws/lambda/wattcast-ingest"

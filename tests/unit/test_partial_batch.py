@@ -2,7 +2,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from scripts.local.esm.events import LocalLambdaContext, kinesis_event_from_payloads
+from scripts.local.esm.events import kinesis_event_from_payloads
+from scripts.local.lambda_context import LocalLambdaContext
 from services.core.partial_batch import partial_batch_response
 
 

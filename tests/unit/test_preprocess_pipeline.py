@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 
 from scripts.local.esm.events import kinesis_event_from_payloads
+from services.core.errors import DependencyError
 from services.core.hourly import HourlyRow
 from services.core.reading import MEASURES, format_ts
 from services.core.settings import Settings
-from services.preprocess.errors import DependencyError
 from services.preprocess.pipeline import (
     PreprocessPorts,
-    lstm_body,
+    lstm_request_body,
     payload_chunks,
     preprocess_batch,
     projection_request,
@@ -201,9 +201,9 @@ def test_instances_are_split_only_when_the_payload_limit_needs_it() -> None:
     assert [len(c) for c in payload_chunks(pairs, 100_000)] == [10]  # type: ignore[arg-type]
     chunks = payload_chunks(pairs, 3_500)  # type: ignore[arg-type]
     assert [len(c) for c in chunks] == [3, 3, 3, 1]
-    bodies = [lstm_body([text for _, text in chunk]) for chunk in chunks]
+    bodies = [lstm_request_body([text for _, text in chunk]) for chunk in chunks]
     assert all(len(body) <= 3_500 for body in bodies)
-    assert len(lstm_body([text for _, text in pairs[:4]])) > 3_500  # a fourth instance would not fit
+    assert len(lstm_request_body([text for _, text in pairs[:4]])) > 3_500  # a fourth instance would not fit
     assert [len(json.loads(body)["instances"]) for body in bodies] == [3, 3, 3, 1]
 
 

@@ -6,6 +6,7 @@ from aws_kinesis_agg.deaggregator import deaggregate_records
 
 from services.core.errors import PublishError
 from services.core.publisher import KinesisPublisher, chunk_entries, plain_entries
+from services.core.retry import Backoff
 
 
 class FakeKinesis:
@@ -35,8 +36,9 @@ class FakeKinesis:
         return {"FailedRecordCount": len(failing), "Records": results}
 
 
-def publisher(kinesis, **kwargs):
-    return KinesisPublisher(kinesis, "s", sleep=lambda _: None, rng=random.Random(1), **kwargs)
+def publisher(kinesis, max_attempts=8, **kwargs):
+    pauses = Backoff(max_attempts=max_attempts, sleep=lambda _: None, rng=random.Random(1))
+    return KinesisPublisher(kinesis, "s", backoff=pauses, **kwargs)
 
 
 def test_records_are_sent_in_calls_of_at_most_500():
@@ -62,9 +64,25 @@ def test_records_still_failing_after_the_last_attempt_are_reported():
 
 
 def test_backoff_is_bounded_full_jitter():
-    pub = publisher(FakeKinesis(), base_delay_seconds=0.1, max_delay_seconds=0.5)
-    delays = [pub._backoff(attempt) for attempt in range(1, 10) for _ in range(20)]
+    pauses = Backoff(first_delay=0.1, max_delay=0.5, rng=random.Random(3))
+    delays = [pauses.delay(retry) for retry in range(1, 10) for _ in range(20)]
     assert all(0 <= d <= 0.5 for d in delays) and max(delays) > 0.3
+    assert max(pauses.delay(1) for _ in range(50)) <= 0.1
+
+
+def test_backoff_pauses_between_attempts_and_stops_before_the_deadline():
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    pauses = Backoff(
+        first_delay=1.0, max_delay=4.0, max_attempts=10, jitter=False, sleep=sleep, clock=lambda: now[0]
+    )
+    assert list(pauses.attempts(deadline=6.5)) == [1, 2, 3]  # 1 s, then 2 s; 4 s more would pass 6.5
+    assert slept == [1.0, 2.0]
 
 
 def test_calls_stay_under_five_mebibytes():

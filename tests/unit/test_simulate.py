@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from scripts.data.errors import DataError
 from scripts.data.simulate import (
     SCALED_MEASURES,
     HouseholdProfile,
@@ -15,7 +16,6 @@ from scripts.data.simulate import (
     simulate_households,
 )
 from scripts.data.uci import default_data_path, load_uci
-from services.core.errors import DataError
 from services.core.reading import MEASURES, PHYSICAL_RANGES
 
 

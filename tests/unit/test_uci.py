@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from scripts.data.errors import DataError
 from scripts.data.uci import UCI_HEADER, default_data_path, load_uci, minute_readings
-from services.core.errors import DataError
 from services.core.reading import MEASURES
 from tests.paths import FULL_UCI_FILE
 

@@ -86,37 +86,37 @@ class Outcome(enum.Enum):
 
 
 @dataclass(frozen=True)
-class BatchOutcome:
+class BatchVerdict:
     outcome: Outcome
     first_failed_index: int = 0  # for PARTIAL_FAILURE: records before it succeeded
     reason: str = ""
 
     @classmethod
-    def success(cls) -> BatchOutcome:
+    def success(cls) -> BatchVerdict:
         return cls(Outcome.SUCCESS)
 
     @classmethod
-    def failure(cls, reason: str) -> BatchOutcome:
+    def failure(cls, reason: str) -> BatchVerdict:
         return cls(Outcome.FAILURE, reason=reason)
 
 
 def interpret_result(
     result: InvocationResult, batch: Sequence[StreamRecord], report_batch_item_failures: bool
-) -> BatchOutcome:
+) -> BatchVerdict:
     """Read an invocation result as Lambda does for a Kinesis batch."""
     if result.failed:
-        return BatchOutcome.failure(result.describe_error())
+        return BatchVerdict.failure(result.describe_error())
     if not report_batch_item_failures or not isinstance(result.payload, dict):
-        return BatchOutcome.success()
+        return BatchVerdict.success()
     failures = result.payload.get("batchItemFailures")
     if not failures:
-        return BatchOutcome.success()
+        return BatchVerdict.success()
     if not isinstance(failures, list):
-        return BatchOutcome.failure("batchItemFailures is not a list")
+        return BatchVerdict.failure("batchItemFailures is not a list")
     return _lowest_failure(failures, batch)
 
 
-def _lowest_failure(failures: list[Any], batch: Sequence[StreamRecord]) -> BatchOutcome:
+def _lowest_failure(failures: list[Any], batch: Sequence[StreamRecord]) -> BatchVerdict:
     index_by_sequence = {int(record.sequence_number): i for i, record in enumerate(batch)}
     failed_indexes = []
     for failure in failures:
@@ -124,11 +124,11 @@ def _lowest_failure(failures: list[Any], batch: Sequence[StreamRecord]) -> Batch
         sequence = _as_sequence(identifier)
         index = index_by_sequence.get(sequence) if sequence is not None else None
         if index is None:
-            return BatchOutcome.failure(f"invalid itemIdentifier {identifier!r} in batchItemFailures")
+            return BatchVerdict.failure(f"invalid itemIdentifier {identifier!r} in batchItemFailures")
         failed_indexes.append(index)
     first = min(failed_indexes)
     reason = f"batch item failure at sequence number {batch[first].sequence_number}"
-    return BatchOutcome(Outcome.PARTIAL_FAILURE, first_failed_index=first, reason=reason)
+    return BatchVerdict(Outcome.PARTIAL_FAILURE, first_failed_index=first, reason=reason)
 
 
 def _as_sequence(identifier: Any) -> int | None:
@@ -162,7 +162,7 @@ def retries_exhausted(failures: int, maximum_retry_attempts: int) -> bool:
 
 
 def decide(
-    outcome: BatchOutcome,
+    outcome: BatchVerdict,
     batch_length: int,
     *,
     bisect_on_function_error: bool,

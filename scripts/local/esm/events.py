@@ -1,16 +1,14 @@
-"""Lambda event and context shapes, exactly as AWS builds them for a Kinesis event source mapping.
+"""Kinesis event shapes, exactly as Lambda builds them for a Kinesis event source mapping.
 
-The local event-source-mapping runner builds its events here, and tests use the same factory, so a
-handler sees the same shape in tests, in the embedded stack and on AWS.
+The local event source mapping builds its events here, and the tests and benchmarks use the same
+factory, so a handler sees the same shape in tests, in the embedded stack and on AWS.
 """
 
 from __future__ import annotations
 
 import base64
 import time
-import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -78,35 +76,3 @@ def kinesis_event_from_payloads(
         )
         for i, payload in enumerate(payloads)
     )
-
-
-@dataclass
-class LocalLambdaContext:
-    """The context object a Python Lambda handler receives, for in-process invocations."""
-
-    function_name: str
-    timeout_seconds: float = 60.0
-    memory_limit_in_mb: int = 1024
-    region: str = "us-east-1"
-    account: str = "123456789012"
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    function_version: str = "$LATEST"
-    _deadline: float = field(default=0.0, repr=False)
-
-    def __post_init__(self) -> None:
-        self._deadline = time.monotonic() + self.timeout_seconds
-
-    @property
-    def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:{self.region}:{self.account}:function:{self.function_name}"
-
-    @property
-    def log_group_name(self) -> str:
-        return f"/aws/lambda/{self.function_name}"
-
-    @property
-    def log_stream_name(self) -> str:
-        return f"local/[{self.function_version}]{self.aws_request_id}"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))

@@ -1,4 +1,5 @@
-"""How the runner calls a function: in this process, or over HTTP as the Lambda RIE serves it."""
+"""How the runner calls a function: in this process here; through the Lambda Runtime API for the
+container images (`scripts.local.lambda_runtime_api.RuntimeApiInvoker`)."""
 
 from __future__ import annotations
 
@@ -7,20 +8,15 @@ import json
 import logging
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from scripts.local.esm.events import LocalLambdaContext
+from scripts.local.lambda_context import LocalLambdaContext
 
 logger = logging.getLogger(__name__)
 
 UNHANDLED = "Unhandled"
-RIE_INVOKE_PATH = "/2015-03-31/functions/function/invocations"
-FUNCTION_ERROR_HEADER = "X-Amz-Function-Error"
-_ERROR_BODY_KEYS = frozenset({"errorType", "errorMessage", "stackTrace", "requestId", "cause"})
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -96,7 +92,7 @@ class InProcessInvoker:
             return InvocationResult.unhandled(
                 "Sandbox.Timedout", f"Task timed out after {timeout_seconds:.2f} seconds"
             )
-        return _as_json_payload(returned)
+        return as_json_payload(returned)
 
     def _load_handler(self) -> Handler:
         with self._lock:
@@ -111,72 +107,9 @@ class InProcessInvoker:
             return self._handler
 
 
-def _as_json_payload(returned: Any) -> InvocationResult:
+def as_json_payload(returned: Any) -> InvocationResult:
     """Lambda serialises the return value to JSON; mirror that so callers see the same shape."""
     try:
         return InvocationResult(payload=json.loads(json.dumps(returned)))
     except (TypeError, ValueError) as exc:
         return InvocationResult.unhandled("Runtime.MarshalError", f"Unable to marshal response: {exc}")
-
-
-class HttpInvoker:
-    """POSTs events to `{base_url}/2015-03-31/functions/function/invocations` (the Lambda RIE)."""
-
-    def __init__(self, base_url: str, *, network_grace_seconds: float = 5.0) -> None:
-        self.url = base_url.rstrip("/") + RIE_INVOKE_PATH
-        self.network_grace_seconds = network_grace_seconds
-
-    def invoke(
-        self, event: dict[str, Any], *, function_name: str, timeout_seconds: float
-    ) -> InvocationResult:
-        request = urllib.request.Request(
-            self.url,
-            data=json.dumps(event).encode("utf-8"),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        try:
-            with urllib.request.urlopen(
-                request, timeout=timeout_seconds + self.network_grace_seconds
-            ) as response:
-                return _result_from_http(
-                    response.status, response.read(), response.headers.get(FUNCTION_ERROR_HEADER)
-                )
-        except urllib.error.HTTPError as exc:
-            message = exc.read().decode("utf-8", errors="replace") or str(exc.reason)
-            return InvocationResult.unhandled(f"HTTP{exc.code}", message, status_code=exc.code)
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            return InvocationResult.unhandled(
-                type(exc).__name__, f"cannot invoke {function_name} at {self.url}: {exc}"
-            )
-
-
-def _result_from_http(status: int, body: bytes, function_error_header: str | None) -> InvocationResult:
-    payload = _parse_json(body)
-    if function_error_header or _looks_like_error(payload):
-        error = payload if isinstance(payload, dict) else {}
-        return InvocationResult(
-            payload=payload,
-            function_error=function_error_header or UNHANDLED,
-            error_type=str(error.get("errorType") or UNHANDLED),
-            error_message=str(error.get("errorMessage") or body.decode("utf-8", errors="replace")),
-            status_code=status,
-        )
-    return InvocationResult(payload=payload, status_code=status)
-
-
-def _parse_json(body: bytes) -> Any:
-    if not body.strip():
-        return None
-    try:
-        return json.loads(body)
-    except ValueError:
-        logger.warning("function returned a body that is not JSON: %.200r", body)
-        return None
-
-
-def _looks_like_error(payload: Any) -> bool:
-    if not isinstance(payload, dict) or not payload:
-        return False
-    keys = set(payload)
-    return keys <= _ERROR_BODY_KEYS and bool(keys & {"errorType", "errorMessage"})

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from scripts.local.esm.batching import (
-    BatchOutcome,
+    BatchVerdict,
     Decision,
     Outcome,
     StreamRecord,
@@ -330,7 +330,7 @@ class ShardWorker:
             return InvocationResult.unhandled(type(exc).__name__, str(exc))
 
     def _apply(
-        self, batch: list[StreamRecord], outcome: BatchOutcome, decision: Decision, result: InvocationResult
+        self, batch: list[StreamRecord], outcome: BatchVerdict, decision: Decision, result: InvocationResult
     ) -> None:
         if self._forced_sizes:
             self._forced_sizes.popleft()
