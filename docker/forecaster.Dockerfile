@@ -1,11 +1,13 @@
 # SageMaker bring-your-own-container image of the forecaster (services/forecaster): Flask under gunicorn.
 # SageMaker runs `docker run IMAGE serve`; the server listens on 8080 (or $SAGEMAKER_BIND_TO_PORT),
-# loads /opt/ml/model (single model) or fetches target models into /opt/ml/models
+# loads /opt/ml/model (single model) or takes target models through POST /models
 # (SAGEMAKER_MULTI_MODEL=true), and gunicorn stops gracefully on SIGTERM.
 # Build from the repository root: docker build -f docker/forecaster.Dockerfile -t wattcast-forecaster .
-# BASE_IMAGE: any Debian-like image with python3 >= 3.11 and its venv module.
+# The default (last) stage is the SageMaker image: services/core and services/forecaster, nothing else.
+# The `local` stage adds scripts/ for docker-compose: the SageMaker Runtime path that preprocess calls
+# there (on AWS, SageMaker itself is that path). BASE_IMAGE: any Debian-like image with python3 >= 3.11.
 ARG BASE_IMAGE=python:3.11-slim-bookworm
-FROM ${BASE_IMAGE}
+FROM ${BASE_IMAGE} AS serving
 
 LABEL com.amazonaws.sagemaker.capabilities.multi-models=true \
       com.amazonaws.sagemaker.capabilities.accept-bind-to-port=true
@@ -29,12 +31,20 @@ RUN python3 -m venv /opt/venv \
     && chown 10001:10001 /opt/ml/models
 
 WORKDIR /opt/program
-# scripts/ ships too, so `python -m scripts.cli lambdas init` (the compose init) runs from this image.
-COPY services services
-COPY scripts scripts
-RUN /opt/venv/bin/python -m compileall -q services scripts
+COPY services/__init__.py services/
+COPY services/core services/core
+COPY services/forecaster services/forecaster
+RUN /opt/venv/bin/python -m compileall -q services
 
 USER 10001
 EXPOSE 8080
+
+# docker-compose only: `wattcast serve` with the local SageMaker Runtime path (scripts/local).
+FROM serving AS local
+COPY scripts scripts
+ENTRYPOINT ["/opt/venv/bin/python", "-m", "scripts.cli"]
+CMD ["serve"]
+
+FROM serving AS sagemaker
 ENTRYPOINT ["/opt/venv/bin/python", "-m", "services.forecaster"]
 CMD ["serve"]

@@ -21,12 +21,10 @@ RUN python3 -m venv /opt/venv \
     && useradd --no-log-init --system --uid 10001 --no-create-home --shell /usr/sbin/nologin wattcast
 
 WORKDIR /var/task
-# The runner's entry point (scripts/lambda_runner.py) ships too: compose runs it from this image.
 COPY services/__init__.py services/
 COPY services/core services/core
 COPY services/ingest services/ingest
-COPY scripts scripts
-RUN /opt/venv/bin/python -m compileall -q services scripts
+RUN /opt/venv/bin/python -m compileall -q services
 
 USER 10001
 ENTRYPOINT ["/opt/venv/bin/python", "-m", "awslambdaric"]

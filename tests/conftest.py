@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,14 +36,11 @@ def _isolated_aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
     """One moto server for the session, on loopback; yields its endpoint URL."""
-    from moto.server import ThreadedMotoServer
+    from scripts.local.emulator import MotoEmulator
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    emulator = MotoEmulator()
+    yield emulator.start()
+    emulator.stop()
 
 
 @pytest.fixture

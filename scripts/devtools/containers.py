@@ -53,6 +53,7 @@ IMAGES = (
     Image("ingest", REPO / "docker/ingest.Dockerfile", REPO / "services/ingest/handler.py"),
     Image("preprocess", REPO / "docker/preprocess.Dockerfile", REPO / "services/preprocess/handler.py"),
     Image("forecaster", REPO / "docker/forecaster.Dockerfile", REPO / "services/forecaster/serve.py"),
+    Image("runner", REPO / "docker/runner.Dockerfile", REPO / "scripts/local/lambda_runner.py"),
 )
 
 

@@ -38,7 +38,7 @@ class Smoke:
         self.work = work
         self.checks: list[Check] = []
         self.endpoint = ""
-        self._server: Any = None
+        self._emulator: Any = None
 
     def check(self, name: str, ok: bool, detail: str) -> bool:
         self.checks.append(Check(name, ok, detail))
@@ -48,24 +48,21 @@ class Smoke:
     # ---- fixtures
 
     def start_moto(self) -> None:
-        from moto.server import ThreadedMotoServer
-
         from scripts.local.bootstrap import bootstrap
+        from scripts.local.emulator import MotoEmulator
         from services.core.clients import AwsClients, reset_clients
         from services.core.settings import Settings
 
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self._server.start()
-        host, port = self._server.get_host_and_port()
-        self.endpoint = f"http://{host}:{port}"
+        self._emulator = MotoEmulator()
+        self.endpoint = self._emulator.start()
         os.environ.update({"AWS_ENDPOINT_URL": self.endpoint, **SMOKE_AWS_ENV})
         reset_clients()
         self.clients = AwsClients(Settings.from_env())
         bootstrap(self.clients, readings_shards=1)
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()
+        if self._emulator is not None:
+            self._emulator.stop()
 
     def bundles(self) -> dict[str, Path]:
         from scripts.training.samples import sample_lstm_bundle, sample_prophet_bundle

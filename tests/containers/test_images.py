@@ -68,3 +68,24 @@ def test_smoke_runs_pass(built) -> None:
     names = {check.name for check in checks}
     assert {"forecaster /ping", "forecaster /invocations", "forecaster SIGTERM"} <= names
     assert {"ingest partial-batch response", "ingest writes"} <= names
+
+
+SERVICE_TREES = {
+    "ingest": ("/var/task", {"__init__.py", "core", "ingest"}),
+    "preprocess": ("/var/task", {"__init__.py", "core", "preprocess"}),
+    "forecaster": ("/opt/program", {"__init__.py", "core", "forecaster"}),
+}
+
+
+def test_each_service_image_carries_core_and_its_own_package_only(built) -> None:
+    for name, (root, packages) in SERVICE_TREES.items():
+        tag = built[name].image.tag
+
+        def listing(folder: str, tag: str = tag) -> set[str]:
+            output = containers.run_engine(
+                "run", "--rm", "--entrypoint", "/bin/ls", tag, folder, capture=True
+            )
+            return set(output.stdout.split()) - {"__pycache__"}
+
+        assert listing(root) == {"services"}, name
+        assert listing(f"{root}/services") == packages, name
