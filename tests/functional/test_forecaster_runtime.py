@@ -9,6 +9,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from werkzeug.serving import make_server
@@ -42,23 +43,23 @@ def runtime(
     server.shutdown()
 
 
-def test_boto3_invokes_target_models_fetched_from_s3(runtime) -> None:
-    lstm = runtime.invoke_endpoint(
+def invoke_json(runtime: Any, target: str, body: dict[str, Any], **extra: Any) -> Any:
+    return runtime.invoke_endpoint(
         EndpointName=ENDPOINT,
-        TargetModel="lstm/1.tar.gz",
+        TargetModel=target,
         ContentType="application/json",
-        Body=json.dumps(lstm_request()),
-        CustomAttributes="trace=7",
+        Body=json.dumps(body),
+        **extra,
     )
+
+
+def test_boto3_invokes_target_models_fetched_from_s3(runtime) -> None:
+    lstm = invoke_json(runtime, "lstm/1.tar.gz", lstm_request(), CustomAttributes="trace=7")
     assert lstm["ContentType"] == "application/json"
     assert lstm["InvokedProductionVariant"] == "AllTraffic"
+    assert lstm["CustomAttributes"] == "trace=7"  # echoed: the seed's own example reads it
     assert len(json.loads(lstm["Body"].read())["predictions"][0]["forecast"]) == 24
-    prophet = runtime.invoke_endpoint(
-        EndpointName=ENDPOINT,
-        TargetModel="prophet/h1.tar.gz",
-        ContentType="application/json",
-        Body=json.dumps(prophet_request()),
-    )
+    prophet = invoke_json(runtime, "prophet/h1.tar.gz", prophet_request())
     assert json.loads(prophet["Body"].read())["month"] == "2010-02"
 
 
@@ -126,23 +127,6 @@ def test_a_bundle_bug_is_a_model_error_with_status_500(
     key = aws.settings.models_prefix + "prophet/buggy.tar.gz"
     aws.s3.upload_file(str(tar_of(bundle, tmp_path / "buggy.tar.gz")), aws.settings.data_bucket, key)
     with pytest.raises(runtime.exceptions.ModelError) as raised:
-        runtime.invoke_endpoint(
-            EndpointName=ENDPOINT,
-            TargetModel="prophet/buggy.tar.gz",
-            ContentType="application/json",
-            Body=json.dumps(prophet_request()),
-            CustomAttributes="trace=1",
-        )
+        invoke_json(runtime, "prophet/buggy.tar.gz", prophet_request())
     assert raised.value.response["OriginalStatusCode"] == 500
     assert "KeyError" in json.loads(raised.value.response["OriginalMessage"])["message"]
-
-
-def test_custom_attributes_come_back_through_boto3(runtime) -> None:
-    response = runtime.invoke_endpoint(
-        EndpointName=ENDPOINT,
-        TargetModel="prophet/h1.tar.gz",
-        ContentType="application/json",
-        Body=json.dumps(prophet_request()),
-        CustomAttributes="trace=abc-123",
-    )
-    assert response["CustomAttributes"] == "trace=abc-123"

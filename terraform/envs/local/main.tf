@@ -1,6 +1,6 @@
 # What the free LocalStack runs: streams, tables, bucket, queues (and the KMS key that encrypts them).
 # Not here: Lambda container images, ECR and SageMaker are LocalStack Pro features. Locally the
-# handlers and their event source mappings run in `wattcast stack up --localstack` (scripts/esm), and
+# handlers and their event source mappings run in `wattcast stack up --localstack` (scripts/local/esm), and
 # the forecaster runs as a process or container answering the SageMaker runtime API.
 
 locals {

@@ -121,7 +121,7 @@ variable "vpc_config" {
 }
 
 variable "event_source_mappings" {
-  description = "Kinesis event source mappings by key. Defaults are those of services/core/mappings.py EventSourceMapping; the roots pass the Settings values."
+  description = "Kinesis event source mappings by key. Defaults are those of scripts/local/mappings.py EventSourceMapping; the roots pass the Settings values."
   type = map(object({
     event_source_arn                   = string
     batch_size                         = optional(number, 100)

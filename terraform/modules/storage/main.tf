@@ -5,7 +5,7 @@ data "aws_caller_identity" "current" {}
 locals {
   tags = merge({ "wattcast:module" = "storage" }, var.tags)
 
-  # Keys exactly as services/core/tables.py declares them (all of type S).
+  # Keys exactly as scripts/local/tables.py declares them (all of type S).
   tables = {
     hourly     = { name = var.hourly_table, hash_key = "household_id", range_key = "hour", ttl_attribute = null }
     households = { name = var.households_table, hash_key = "household_id", range_key = null, ttl_attribute = null }
