@@ -43,6 +43,7 @@ class Image:
     name: str
     dockerfile: Path
     needs: Path  # the image is built only when this source file exists
+    target: str | None = None  # a build stage other than the Dockerfile's last
 
     @property
     def tag(self) -> str:
@@ -54,6 +55,13 @@ IMAGES = (
     Image("preprocess", REPO / "docker/preprocess.Dockerfile", REPO / "services/preprocess/handler.py"),
     Image("forecaster", REPO / "docker/forecaster.Dockerfile", REPO / "services/forecaster/serve.py"),
     Image("runner", REPO / "docker/runner.Dockerfile", REPO / "scripts/local/lambda_runner.py"),
+    # compose's forecaster: the SageMaker image plus the local SageMaker Runtime path
+    Image(
+        "forecaster-local",
+        REPO / "docker/forecaster.Dockerfile",
+        REPO / "scripts/local/sagemaker_runtime.py",
+        target="local",
+    ),
 )
 
 
@@ -177,6 +185,7 @@ def build(images: list[Image], base: str, *, no_cache: bool = False) -> list[Bui
             "build",
             "--network=host",
             *(["--no-cache"] if no_cache else []),
+            *(["--target", image.target] if image.target else []),
             "--build-arg",
             f"BASE_IMAGE={base}",
             "-f",

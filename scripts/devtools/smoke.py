@@ -31,7 +31,8 @@ class Smoke:
 
     Chain: forecaster (single model: /ping, /invocations, SIGTERM) -> ingest (a real Kinesis batch of
     50 hours of readings + a malformed record, writing to moto) -> preprocess (the hour-closed events
-    ingest published, calling the forecaster in multi-model mode, which fetches the bundles from S3).
+    ingest published, calling the forecaster-local image, compose's forecaster: the SageMaker image plus
+    the local runtime path, in multi-model mode, fetching the bundles from S3).
     """
 
     def __init__(self, work: Path) -> None:
@@ -134,7 +135,7 @@ class Smoke:
         forecaster_env = {"SAGEMAKER_BIND_TO_PORT": str(port), "SAGEMAKER_MULTI_MODEL": "true"}
         forecaster_env.update({"AWS_ENDPOINT_URL": self.endpoint, **SMOKE_AWS_ENV})
         env_extra = {"AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": f"http://127.0.0.1:{port}"}
-        assert forecaster is not None, "the preprocess smoke needs the forecaster image"
+        assert forecaster is not None, "the preprocess smoke needs the forecaster-local image"
         with (
             container(forecaster, "wattcast-smoke-forecaster-mme", forecaster_env, ["serve"]),
             RuntimeApiInvoker("127.0.0.1", 0) as api,
@@ -320,7 +321,7 @@ def run_smoke(images: list[Image]) -> list[Check]:
             if {"ingest", "preprocess"} & set(by_name):
                 smoke.ingest(by_name.get("ingest"))
             if "preprocess" in by_name:
-                smoke.preprocess(by_name["preprocess"], by_name.get("forecaster"), bundles)
+                smoke.preprocess(by_name["preprocess"], by_name.get("forecaster-local"), bundles)
         finally:
             smoke.stop()
     return smoke.checks

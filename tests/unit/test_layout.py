@@ -76,3 +76,10 @@ def test_each_service_image_copies_core_and_its_own_package_only() -> None:
             "services/core",
             f"services/{service}",
         }, service
+
+
+def test_the_containers_command_offers_every_image_the_tooling_builds() -> None:
+    from scripts.commands.containers import IMAGE_NAMES
+    from scripts.devtools.containers import IMAGES
+
+    assert tuple(image.name for image in IMAGES) == IMAGE_NAMES
