@@ -14,7 +14,7 @@ SERVICES = REPO / "services"
 # Distribution name -> the top-level module it installs, where they differ.
 MODULE_OF = {"aws-lambda-powertools": "aws_lambda_powertools", "boto3": "boto3"}
 PROVIDED_BY = {"botocore": "boto3"}  # imported directly, installed by another requirement
-EXTRA_OF_MODULE = {"features": "features", "publisher": "kpl"}  # core modules that need an extra
+EXTRA_OF_MODULE = {"partial_batch": "lambda", "features": "features", "publisher": "kpl"}  # need an extra
 
 
 def imported_modules(path: Path) -> set[str]:
