@@ -10,6 +10,7 @@ from typing import Any
 
 from services.core.errors import DependencyError
 from services.core.hourly import HourAggregate
+from services.ingest.event_time import HouseholdTime
 from services.ingest.pipeline import IngestPorts
 from services.ingest.ports import DeadLetter, HourClosed
 
@@ -41,16 +42,19 @@ class MemoryAggregates:
 
 @dataclass
 class MemoryHouseholdStates:
-    open_hour: dict[str, datetime] = field(default_factory=dict)
+    stored: dict[str, HouseholdTime] = field(default_factory=dict)
+    fail: bool = False
 
-    def open_hours(self, household_ids: Iterable[str]) -> dict[str, datetime]:
-        return {h: self.open_hour[h] for h in household_ids if h in self.open_hour}
+    def states(self, household_ids: Iterable[str]) -> dict[str, HouseholdTime]:
+        if self.fail:
+            raise DependencyError("household states unavailable")
+        return {h: self.stored[h] for h in household_ids if h in self.stored}
 
-    def advance(self, household_id: str, hour: datetime) -> bool:
-        current = self.open_hour.get(household_id)
-        if current is not None and current >= hour:
+    def save(self, household_id: str, state: HouseholdTime) -> bool:
+        current = self.stored.get(household_id, HouseholdTime())
+        if current.version != state.version - 1:
             return False
-        self.open_hour[household_id] = hour
+        self.stored[household_id] = state
         return True
 
 

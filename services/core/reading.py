@@ -56,6 +56,7 @@ class Reason(StrEnum):
     WRONG_TYPE = "wrong_type"
     NOT_FINITE = "not_finite"
     OUT_OF_RANGE = "out_of_range"
+    FUTURE_TIMESTAMP = "future_timestamp"
 
 
 @dataclass(frozen=True)
@@ -96,20 +97,26 @@ def format_ts(ts: datetime) -> str:
 Problem = tuple[Reason, str]
 
 
-def parse_record(data: bytes, *, max_bytes: int, max_readings: int) -> list[Reading | Rejection]:
-    """Decode one Kinesis record's data into readings; every failure is a Rejection with its reason."""
+def parse_record(
+    data: bytes, *, max_bytes: int, max_readings: int, not_after: datetime | None = None
+) -> list[Reading | Rejection]:
+    """Decode one Kinesis record's data into readings; every failure is a Rejection with its reason.
+
+    `not_after`: the latest `ts` a reading may carry (its record's arrival plus the allowed clock
+    skew); a later one is rejected as `future_timestamp`.
+    """
     document = _decode(data, max_bytes)
     if isinstance(document, Rejection):
         return [document]
     if not isinstance(document, list):
-        return [validate_reading(document)]
+        return [validate_reading(document, not_after=not_after)]
     if not document:
         return [Rejection(Reason.EMPTY, "record is an empty JSON array")]
     if len(document) > max_readings:
         return [
             Rejection(Reason.TOO_LARGE, f"record holds {len(document)} readings, the limit is {max_readings}")
         ]
-    return [validate_reading(item, index=i) for i, item in enumerate(document)]
+    return [validate_reading(item, index=i, not_after=not_after) for i, item in enumerate(document)]
 
 
 def _decode(data: bytes, max_bytes: int) -> Any:
@@ -133,7 +140,9 @@ def _reject_constant(name: str) -> float:
     raise _NonFiniteNumber(name)
 
 
-def validate_reading(obj: Any, index: int | None = None) -> Reading | Rejection:
+def validate_reading(
+    obj: Any, index: int | None = None, *, not_after: datetime | None = None
+) -> Reading | Rejection:
     """Check one decoded JSON value against the contract."""
     if not isinstance(obj, dict):
         return Rejection(
@@ -151,6 +160,7 @@ def validate_reading(obj: Any, index: int | None = None) -> Reading | Rejection:
         or _household_problem(household_id)
         or (ts if isinstance(ts, tuple) else None)
         or _value_problem(obj)
+        or _future_problem(ts, not_after)
     )
     if problem or named is None or not isinstance(ts, datetime):
         reason, detail = problem or (Reason.BAD_HOUSEHOLD_ID, "household_id is invalid")
@@ -182,6 +192,17 @@ def _timestamp(ts: Any) -> datetime | Problem:
         return Reason.WRONG_TYPE, f"ts must be an ISO-8601 string, got {_json_type(ts)}"
     parsed = parse_ts(ts)
     return (Reason.BAD_TIMESTAMP, parsed) if isinstance(parsed, str) else parsed
+
+
+def _future_problem(ts: datetime | Problem, not_after: datetime | None) -> Problem | None:
+    if not_after is None or not isinstance(ts, datetime) or ts <= not_after:
+        return None
+    ahead = (ts - not_after).total_seconds()
+    return (
+        Reason.FUTURE_TIMESTAMP,
+        f"ts {format_ts(ts)} is {ahead:.0f} s past the latest time its record allows "
+        f"({format_ts(not_after)}: arrival in Kinesis plus the allowed clock skew)",
+    )
 
 
 def _value_problem(obj: dict[str, Any]) -> Problem | None:

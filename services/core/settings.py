@@ -56,6 +56,10 @@ class Settings:
     max_record_bytes: int = 262_144
     max_readings_per_record: int = 1_440
     dead_letter_inline_bytes: int = 200_000
+    # Event time: an hour closes once the household's own readings reach this far past its end.
+    allowed_lateness_seconds: int = 600
+    # A reading dated further than this ahead of its record's arrival in Kinesis is rejected.
+    max_clock_skew_seconds: int = 300
 
     # Event source mappings (local runner; Terraform uses the same defaults).
     ingest_batch_size: int = 500
@@ -121,6 +125,9 @@ class Settings:
         for name in ("esm_poll_interval_seconds", "esm_idle_backoff_max_seconds"):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name} must be > 0")
+        for name in ("allowed_lateness_seconds", "max_clock_skew_seconds"):
+            if not 0 <= getattr(self, name) <= 86_400:
+                raise SettingsError(f"{name} must be 0..86400 (a day), got {getattr(self, name)}")
         if not 1 <= self.history_hours <= 336:
             raise SettingsError("history_hours must be 1..336 (the LSTM contract's two weeks)")
         if "{household_id}" not in self.prophet_target_model:

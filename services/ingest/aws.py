@@ -20,6 +20,7 @@ from services.core.publisher import KinesisPublisher
 from services.core.reading import MEASURES, format_ts, parse_ts
 from services.core.retry import Backoff
 from services.core.settings import Settings
+from services.ingest.event_time import HouseholdTime
 from services.ingest.ports import DeadLetter, HourClosed
 from services.ingest.records import UserRecord
 
@@ -106,6 +107,8 @@ class DynamoAggregates:
 
 
 class DynamoHouseholdStates:
+    """One item per household: `latest` (S), `open_hours` (SS, absent when empty) and `version` (N)."""
+
     def __init__(
         self, clients: AwsClients, settings: Settings, backoff: Backoff = UNPROCESSED_BACKOFF
     ) -> None:
@@ -113,12 +116,13 @@ class DynamoHouseholdStates:
         self._table = settings.households_table
         self._backoff = backoff
 
-    def open_hours(self, household_ids: Iterable[str]) -> dict[str, datetime]:
+    def states(self, household_ids: Iterable[str]) -> dict[str, HouseholdTime]:
         ids = sorted(set(household_ids))
-        found: dict[str, datetime] = {}
+        found: dict[str, HouseholdTime] = {}
         for start in range(0, len(ids), 100):  # BatchGetItem takes 100 keys
             keys: list[Any] = [{"household_id": {"S": h}} for h in ids[start : start + 100]]
-            request: Any = {self._table: {"Keys": keys, "ProjectionExpression": "household_id, open_hour"}}
+            projection = "household_id, latest, open_hours, pending_revisions, version"
+            request: Any = {self._table: {"Keys": keys, "ProjectionExpression": projection}}
             for _ in self._backoff.attempts():
                 request = self._read(request, found)
                 if not request:
@@ -127,32 +131,61 @@ class DynamoHouseholdStates:
                 raise DependencyError(f"household states still unprocessed after retries: {len(keys)} keys")
         return found
 
-    def _read(self, request: Any, found: dict[str, datetime]) -> Any:
+    def _read(self, request: Any, found: dict[str, HouseholdTime]) -> Any:
         """One BatchGetItem into `found`; returns the keys DynamoDB left unprocessed."""
         try:
             response = self._dynamodb.batch_get_item(RequestItems=request)
         except AWS_ERRORS as exc:
             raise DependencyError(f"reading household states failed: {exc}") from exc
         for item in response["Responses"].get(self._table, []):
-            hour = parse_ts(item["open_hour"]["S"]) if "open_hour" in item else None
-            if isinstance(hour, datetime):
-                found[item["household_id"]["S"]] = hour
+            found[item["household_id"]["S"]] = _state_of(item)
         return response.get("UnprocessedKeys") or None
 
-    def advance(self, household_id: str, hour: datetime) -> bool:
+    def save(self, household_id: str, state: HouseholdTime) -> bool:
+        values: dict[str, Any] = {
+            ":latest": {"S": format_ts(state.latest) if state.latest else ""},
+            ":version": {"N": str(state.version)},
+            ":previous": {"N": str(state.version - 1)},
+        }
+        sets, removes = ["latest = :latest", "version = :version"], ["open_hour"]  # open_hour: the old schema
+        for attribute, hours in (
+            ("open_hours", state.open_hours),
+            ("pending_revisions", state.pending_revisions),
+        ):
+            if hours:  # DynamoDB has no empty sets
+                values[f":{attribute}"] = {"SS": sorted(format_ts(h) for h in hours)}
+                sets.append(f"{attribute} = :{attribute}")
+            else:
+                removes.append(attribute)
+        update = f"SET {', '.join(sets)} REMOVE {', '.join(removes)}"
         try:
             self._dynamodb.update_item(
                 TableName=self._table,
                 Key={"household_id": {"S": household_id}},
-                UpdateExpression="SET open_hour = :hour",
-                ConditionExpression="attribute_not_exists(open_hour) OR open_hour < :hour",
-                ExpressionAttributeValues={":hour": {"S": format_ts(hour)}},
+                UpdateExpression=update,
+                ConditionExpression="attribute_not_exists(version) OR version = :previous",
+                ExpressionAttributeValues=values,
             )
-            return True
         except self._dynamodb.exceptions.ConditionalCheckFailedException:
             return False
         except AWS_ERRORS as exc:
-            raise DependencyError(f"advancing {household_id} to {format_ts(hour)} failed: {exc}") from exc
+            raise DependencyError(f"saving the event time of {household_id} failed: {exc}") from exc
+        return True
+
+
+def _state_of(item: Mapping[str, Any]) -> HouseholdTime:
+    latest = parse_ts(item["latest"]["S"]) if item.get("latest", {}).get("S") else None
+    return HouseholdTime(
+        latest=latest if isinstance(latest, datetime) else None,
+        open_hours=_hours(item, "open_hours"),
+        pending_revisions=_hours(item, "pending_revisions"),
+        version=int(item.get("version", {}).get("N", "0")),
+    )
+
+
+def _hours(item: Mapping[str, Any], attribute: str) -> frozenset[datetime]:
+    parsed = (parse_ts(text) for text in item.get(attribute, {}).get("SS", []))
+    return frozenset(h for h in parsed if isinstance(h, datetime))
 
 
 class KinesisHourlyEvents:
@@ -166,7 +199,13 @@ class KinesisHourlyEvents:
         by_payload = {}
         items = []
         for event in events:
-            body = {"type": "hour_closed", "household_id": event.household_id, "hour": format_ts(event.hour)}
+            body = {
+                "type": "hour_closed",
+                "household_id": event.household_id,
+                "hour": format_ts(event.hour),
+                "revised": event.revised,
+                "day_closed": event.day_closed,
+            }
             data = json.dumps(body, separators=(",", ":")).encode()
             by_payload[data] = event
             items.append((event.household_id, data))

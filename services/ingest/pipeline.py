@@ -11,13 +11,15 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.core.errors import DependencyError
 from services.core.hourly import HourAggregate, group_by_hour
 from services.core.reading import Reading, Rejection, parse_record
 from services.core.settings import Settings
+from services.ingest import event_time
+from services.ingest.event_time import BatchHours, HouseholdTime
 from services.ingest.ports import (
     AggregateStore,
     DeadLetter,
@@ -49,6 +51,7 @@ class IngestOutcome:
     rejected: Counter[str] = field(default_factory=Counter)
     hours_updated: int = 0
     hours_closed: int = 0
+    hours_revised: int = 0
     archive_key: str | None = None
 
     def summary(self) -> dict[str, Any]:
@@ -59,6 +62,7 @@ class IngestOutcome:
             "rejected": dict(self.rejected),
             "hours_updated": self.hours_updated,
             "hours_closed": self.hours_closed,
+            "hours_revised": self.hours_revised,
             "archive_key": self.archive_key,
         }
 
@@ -87,16 +91,21 @@ def ingest_batch(
         logger.warning("archive failed, the whole batch is retried: %s", exc)
         outcome.failed_sequence_numbers.update(r.sequence_number for r in records)
         return outcome
-    failed_hours = _aggregate(groups, parsed.sources, ports, outcome)
-    _close_hours(groups, failed_hours, parsed.sources, ports, outcome)
+    failed, with_new = _aggregate(groups, parsed.sources, ports, outcome)
+    stored = _Stored(groups, failed, with_new, parsed.sources)
+    _close_hours(stored, ports, settings, outcome)
     return outcome
 
 
 def _parse(records: Iterable[UserRecord], settings: Settings) -> _Parsed:
     parsed = _Parsed()
+    skew = timedelta(seconds=settings.max_clock_skew_seconds)
     for record in records:
         items = parse_record(
-            record.data, max_bytes=settings.max_record_bytes, max_readings=settings.max_readings_per_record
+            record.data,
+            max_bytes=settings.max_record_bytes,
+            max_readings=settings.max_readings_per_record,
+            not_after=datetime.fromtimestamp(record.approximate_arrival, UTC) + skew,
         )
         for item in items:
             if isinstance(item, Rejection):
@@ -150,8 +159,10 @@ def _aggregate(
     sources: Mapping[int, UserRecord],
     ports: IngestPorts,
     outcome: IngestOutcome,
-) -> set[tuple[str, datetime]]:
+) -> tuple[set[tuple[str, datetime]], set[tuple[str, datetime]]]:
+    """Store every household-hour; returns the keys that failed and those that got new minutes."""
     failed: set[tuple[str, datetime]] = set()
+    with_new: set[tuple[str, datetime]] = set()
     for key, group in groups.items():
         try:
             added = ports.aggregates.add(group)
@@ -163,61 +174,66 @@ def _aggregate(
         outcome.hours_updated += 1
         outcome.readings_accepted += added
         outcome.readings_already_stored += len(group.readings) - added
-    return failed
+        if added:
+            with_new.add(key)
+    return failed, with_new
 
 
-def plan_closings(
-    open_hour: datetime | None, stored_hours: Iterable[datetime], failed_hours: Iterable[datetime]
-) -> tuple[list[datetime], datetime | None]:
-    """Which hours a batch closes for one household, and the household's new open hour.
+@dataclass(frozen=True)
+class _Stored:
+    """What the aggregates step did with a batch's household-hours."""
 
-    An hour closes once a later hour has readings. Hours that failed to store stay open: the new
-    open hour stops at the first of them, and their redelivery closes them later. Hours before the
-    stored open hour were closed already (late readings do not close anything twice).
-    """
-    stored, failed = set(stored_hours), set(failed_hours)
-    if not stored:
-        return [], None
-    new_open = min(failed) if failed else max(stored)
-    if open_hour is not None and new_open <= open_hour:
-        return [], None
-    closing = stored if open_hour is None else {*stored, open_hour}
-    return sorted(h for h in closing if h < new_open and (open_hour is None or h >= open_hour)), new_open
+    groups: Mapping[tuple[str, datetime], HourAggregate]
+    failed: set[tuple[str, datetime]]
+    with_new: set[tuple[str, datetime]]
+    sources: Mapping[int, UserRecord]
 
 
-def _close_hours(
-    groups: Mapping[tuple[str, datetime], HourAggregate],
-    failed_hours: set[tuple[str, datetime]],
-    sources: Mapping[int, UserRecord],
-    ports: IngestPorts,
-    outcome: IngestOutcome,
-) -> None:
-    """Plan every household's closings, publish all events in one call, then advance the states.
+def _batch_hours(stored: _Stored) -> dict[str, BatchHours]:
+    latest: dict[str, dict[datetime, datetime]] = defaultdict(dict)
+    new: dict[str, set[datetime]] = defaultdict(set)
+    failing: dict[str, set[datetime]] = defaultdict(set)
+    for (household_id, hour), group in stored.groups.items():
+        if (household_id, hour) in stored.failed:
+            failing[household_id].add(hour)
+            continue
+        latest[household_id][hour] = hour + timedelta(minutes=max(group.readings))
+        if (household_id, hour) in stored.with_new:
+            new[household_id].add(hour)
+    return {h: BatchHours(latest[h], frozenset(new[h]), frozenset(failing[h])) for h in {*latest, *failing}}
+
+
+def _close_hours(stored: _Stored, ports: IngestPorts, settings: Settings, outcome: IngestOutcome) -> None:
+    """Plan every household's closings (services.ingest.event_time), publish all events in one call,
+    then save the states, each conditional on the version read.
 
     Events go before the state: a crash in between re-sends events (at least once) but never loses
-    one, and a redelivered batch finds the state advanced and sends nothing.
+    one, and a redelivered batch announces nothing new. Revisions are saved as pending first, so a
+    failed publish or a crash cannot lose one either.
     """
-    stored: dict[str, list[datetime]] = defaultdict(list)
-    failed: dict[str, list[datetime]] = defaultdict(list)
-    for household_id, hour in groups:
-        (failed if (household_id, hour) in failed_hours else stored)[household_id].append(hour)
-    households = set(stored) | set(failed)
+    hours = _batch_hours(stored)
     try:
-        open_hours = ports.households.open_hours(households)
+        states = ports.households.states(hours)
     except DependencyError as exc:
         logger.warning("household states unreadable, closing hours is retried: %s", exc)
-        _fail_households(households, groups, sources, outcome)
+        _fail_households(set(hours), stored, outcome)
         return
-    plans = {h: plan_closings(open_hours.get(h), stored[h], failed[h]) for h in sorted(households)}
-    events = [HourClosed(h, hour) for h, (closing, _) in plans.items() for hour in closing]
-    unpublished = {event.household_id for event in _publish(events, ports)}
-    for household_id, (closing, new_open) in plans.items():
-        if new_open is None:
+    lateness = timedelta(seconds=settings.allowed_lateness_seconds)
+    plans = {h: event_time.plan(states.get(h, HouseholdTime()), hours[h], lateness) for h in sorted(hours)}
+    unmarked = {h for h, plan in plans.items() if plan.marked and not _save(h, plan.marked, ports)}
+    events = [
+        HourClosed(h, a.hour, revised=a.revised, day_closed=a.day_closed)
+        for h, plan in plans.items()
+        if h not in unmarked
+        for a in plan.announcements
+    ]
+    unpublished = unmarked | {event.household_id for event in _publish(events, ports)}
+    for household_id, plan in plans.items():
+        if household_id in unpublished or (plan.after and not _save(household_id, plan.after, ports)):
+            _fail_households({household_id}, stored, outcome)
             continue
-        if household_id not in unpublished and _advance(household_id, new_open, ports):
-            outcome.hours_closed += len(closing)
-        else:
-            _fail_households({household_id}, groups, sources, outcome)
+        outcome.hours_closed += sum(not a.revised for a in plan.announcements)
+        outcome.hours_revised += sum(a.revised for a in plan.announcements)
 
 
 def _publish(events: list[HourClosed], ports: IngestPorts) -> list[HourClosed]:
@@ -231,21 +247,18 @@ def _publish(events: list[HourClosed], ports: IngestPorts) -> list[HourClosed]:
         return events
 
 
-def _advance(household_id: str, new_open: datetime, ports: IngestPorts) -> bool:
+def _save(household_id: str, state: HouseholdTime, ports: IngestPorts) -> bool:
     try:
-        ports.households.advance(household_id, new_open)
+        saved = ports.households.save(household_id, state)
     except DependencyError as exc:
-        logger.warning("state of %s not advanced; retried: %s", household_id, exc)
+        logger.warning("state of %s not saved; its records are retried: %s", household_id, exc)
         return False
-    return True
+    if not saved:
+        logger.warning("state of %s changed under this batch; its records are retried", household_id)
+    return saved
 
 
-def _fail_households(
-    households: set[str],
-    groups: Mapping[tuple[str, datetime], HourAggregate],
-    sources: Mapping[int, UserRecord],
-    outcome: IngestOutcome,
-) -> None:
-    for (household_id, _), group in groups.items():
+def _fail_households(households: set[str], stored: _Stored, outcome: IngestOutcome) -> None:
+    for (household_id, _), group in stored.groups.items():
         if household_id in households:
-            outcome.failed_sequence_numbers |= _records_of(group, sources)
+            outcome.failed_sequence_numbers |= _records_of(group, stored.sources)

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from services.core.hourly import HourAggregate
 from services.core.reading import Rejection
+from services.ingest.event_time import HouseholdTime
 from services.ingest.records import UserRecord
 
 
@@ -23,6 +24,8 @@ class DeadLetter:
 class HourClosed:
     household_id: str
     hour: datetime
+    revised: bool = False  # announced before; readings came for it since
+    day_closed: bool = False  # every hour of its UTC day has closed
 
 
 class RawArchive(Protocol):
@@ -36,11 +39,11 @@ class AggregateStore(Protocol):
 
 
 class HouseholdStates(Protocol):
-    def open_hours(self, household_ids: Iterable[str]) -> dict[str, datetime]:
-        """The latest open hour of each household that has one."""
+    def states(self, household_ids: Iterable[str]) -> dict[str, HouseholdTime]:
+        """The stored event time of each household that has one."""
 
-    def advance(self, household_id: str, hour: datetime) -> bool:
-        """Set the open hour to `hour` if it is later than the stored one; False if it was not."""
+    def save(self, household_id: str, state: HouseholdTime) -> bool:
+        """Store `state` if the stored version is still `state.version - 1`; False if it is not."""
 
 
 class HourlyEvents(Protocol):

@@ -176,6 +176,27 @@ class DynamoForecastStore:
         logger.warning("%d forecasts still unprocessed by DynamoDB after retries", len(pending))
         return list(pending.values())
 
+    def put_new(self, items: Sequence[ForecastItem]) -> tuple[list[ForecastItem], list[ForecastItem]]:
+        """One conditional PutItem per item: revisions are rare, and BatchWriteItem has no conditions."""
+        written: list[ForecastItem] = []
+        failed: list[ForecastItem] = []
+        for item in items:
+            try:
+                self._dynamodb.put_item(
+                    TableName=self._table,
+                    Item=self._item(item),
+                    ConditionExpression="attribute_not_exists(forecast_key)",
+                )
+                written.append(item)
+            except self._dynamodb.exceptions.ConditionalCheckFailedException:
+                continue  # issued before: it stays as issued
+            except (ClientError, BotoCoreError) as exc:
+                logger.warning(
+                    "writing the forecast %s of %s failed: %s", item.forecast_key, item.household_id, exc
+                )
+                failed.append(item)
+        return written, failed
+
     def _item(self, item: ForecastItem) -> dict[str, Any]:
         body = {"household_id": item.household_id, "forecast_key": item.forecast_key, **item.attributes}
         body["stored_at"] = time.time()

@@ -39,10 +39,14 @@ class ClosedHour:
     hour: datetime
     sequence_number: str
     arrival: float
+    revised: bool = False  # announced before: new readings came for it after it closed
+    day_closed: bool = False  # every hour of its UTC day has closed
 
     @property
     def closes_day(self) -> bool:
-        return self.hour.hour == DAY_CLOSING_HOUR
+        """Whether this event (re)computes its day's month projection: the day's last hour closing,
+        or a revision of a day that has closed."""
+        return self.day_closed and (self.revised or self.hour.hour == DAY_CLOSING_HOUR)
 
 
 @dataclass
@@ -51,6 +55,7 @@ class PreprocessOutcome:
     forecasts_stored: int = 0
     warming_up: int = 0
     projections_stored: int = 0
+    forecasts_kept: int = 0  # revised hours whose forecast was issued already (left as issued)
     ignored_events: int = 0
     endpoint_calls: int = 0
 
@@ -60,6 +65,7 @@ class PreprocessOutcome:
             "forecasts_stored": self.forecasts_stored,
             "warming_up": self.warming_up,
             "projections_stored": self.projections_stored,
+            "forecasts_kept": self.forecasts_kept,
             "ignored_events": self.ignored_events,
             "endpoint_calls": self.endpoint_calls,
         }
@@ -91,6 +97,8 @@ def decode_hour_closed_events(
                 hour,
                 str(kinesis["sequenceNumber"]),
                 float(kinesis["approximateArrivalTimestamp"]),
+                revised=body.get("revised") is True,
+                day_closed=body.get("day_closed", hour.hour == DAY_CLOSING_HOUR) is True,
             )
         )
     return events
@@ -279,14 +287,21 @@ def _projection_item(
 def _store(
     items: list[tuple[ForecastItem, ClosedHour]], ports: PreprocessPorts, outcome: PreprocessOutcome
 ) -> None:
+    """Write the items. A revised hour's LSTM forecast is written only if none is stored: an issued
+    forecast is the record of what was forecast then, never rewritten with hindsight."""
     if not items:
         return
     by_key = {(i.household_id, i.forecast_key): event for i, event in items}
-    failed = ports.store.put([item for item, _ in items])
+    first_issue = [i for i, e in items if e.revised and i.forecast_key.startswith("lstm#")]
+    overwrite = [i for i, e in items if not (e.revised and i.forecast_key.startswith("lstm#"))]
+    failed = ports.store.put(overwrite) if overwrite else []
+    written, not_written = ports.store.put_new(first_issue) if first_issue else ([], [])
+    failed += not_written
     for item in failed:
         outcome.failed_sequence_numbers.add(by_key[(item.household_id, item.forecast_key)].sequence_number)
-    stored = {(i.household_id, i.forecast_key) for i, _ in items} - {
+    stored = {(i.household_id, i.forecast_key) for i in [*overwrite, *written]} - {
         (i.household_id, i.forecast_key) for i in failed
     }
     outcome.forecasts_stored += sum(1 for h, k in stored if k.startswith("lstm#"))
     outcome.projections_stored += sum(1 for h, k in stored if k.startswith("month#"))
+    outcome.forecasts_kept += len(first_issue) - len(written) - len(not_written)

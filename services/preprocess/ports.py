@@ -37,3 +37,6 @@ class Forecaster(Protocol):
 class ForecastStore(Protocol):
     def put(self, items: Sequence[ForecastItem]) -> list[ForecastItem]:
         """Write the items; returns those that could not be written."""
+
+    def put_new(self, items: Sequence[ForecastItem]) -> tuple[list[ForecastItem], list[ForecastItem]]:
+        """Write each item whose key is not stored yet; returns (written, could not be written)."""

@@ -98,7 +98,7 @@ def test_both_lambda_handlers_run_from_the_copy(
 ) -> None:
     bootstrap(aws, readings_shards=1)
     settings = aws.settings
-    hourly_readings = [json.dumps(reading_dict("h1", hour * 60)).encode() for hour in range(HOURS)]
+    hourly_readings = [json.dumps(reading_dict("h1", hour * 60 + 30)).encode() for hour in range(HOURS)]
     ingest_event = kinesis_event_from_payloads([*hourly_readings, b"{not json"], partition_keys=["h1"] * 51)
     assert run_handler(shipped, "services.ingest.handler", ingest_event) == {"batchItemFailures": []}
     assert len(hourly_rows(aws, "h1")) == HOURS

@@ -5,7 +5,8 @@ from decimal import Decimal
 from scripts.local.esm.events import kinesis_event_from_payloads
 from scripts.local.memory_ports import MemoryPorts
 from services.core.settings import Settings
-from services.ingest.pipeline import ingest_batch, plan_closings
+from services.ingest.event_time import HouseholdTime
+from services.ingest.pipeline import ingest_batch
 from tests.readings import payload, reading_dict
 
 SETTINGS = Settings.from_env({})
@@ -23,22 +24,6 @@ def event_of(readings, first_sequence=1000):
     )["Records"]
 
 
-def test_closing_hours_from_no_state_closes_every_hour_before_the_latest():
-    assert plan_closings(None, [hour(0), hour(1), hour(2)], []) == ([hour(0), hour(1)], hour(2))
-
-
-def test_closing_hours_includes_the_stored_open_hour_and_skips_late_ones():
-    assert plan_closings(hour(3), [hour(1), hour(4), hour(6)], []) == ([hour(3), hour(4)], hour(6))
-
-
-def test_a_redelivery_closes_nothing():
-    assert plan_closings(hour(2), [hour(0), hour(1), hour(2)], []) == ([], None)
-
-
-def test_a_failed_hour_stays_open_and_stops_the_closing():
-    assert plan_closings(None, [hour(0), hour(2)], [hour(1)]) == ([hour(0)], hour(1))
-
-
 def test_a_batch_stores_means_archives_and_closes_hours():
     memory = MemoryPorts()
     readings = [reading_dict("h1", m, power=1 + m / 100) for m in range(150)]
@@ -49,7 +34,9 @@ def test_a_batch_stores_means_archives_and_closes_hours():
         ("h1", hour(0)),
         ("h1", hour(1)),
     ]
-    assert memory.households.open_hour == {"h1": hour(2)}
+    assert memory.households.stored == {
+        "h1": HouseholdTime(datetime(2010, 1, 1, 2, 29, tzinfo=UTC), frozenset({hour(2)}), version=1)
+    }
     (lines,) = memory.archive.objects.values()
     assert len(lines) == 150 and lines[0]["record_id"].startswith("shardId-000000000000:")
     first_hour = memory.aggregates.groups[("h1", hour(0))]
@@ -60,10 +47,10 @@ def test_a_batch_stores_means_archives_and_closes_hours():
 
 def test_the_same_batch_three_times_changes_nothing_after_the_first():
     memory = MemoryPorts()
-    records = event_of([reading_dict("h1", m) for m in range(130)])
+    records = event_of([reading_dict("h1", m) for m in range(140)])
     outcomes = [ingest_batch(records, memory.ports(), SETTINGS) for _ in range(3)]
-    assert [o.readings_accepted for o in outcomes] == [130, 0, 0]
-    assert [o.readings_already_stored for o in outcomes] == [0, 130, 130]
+    assert [o.readings_accepted for o in outcomes] == [140, 0, 0]
+    assert [o.readings_already_stored for o in outcomes] == [0, 140, 140]
     assert len(memory.hourly_events.events) == 2
     assert len(memory.archive.objects) == 1
 
@@ -96,22 +83,22 @@ def test_an_archive_outage_fails_the_whole_batch():
 def test_an_aggregate_outage_fails_only_that_households_records():
     memory = MemoryPorts()
     memory.aggregates.failing_households = {"h2"}
-    readings = [reading_dict(h, m) for m in range(70) for h in ("h1", "h2")]
+    readings = [reading_dict(h, m) for m in range(80) for h in ("h1", "h2")]
     records = event_of(readings)
     outcome = ingest_batch(records, memory.ports(), SETTINGS)
     h2_sequences = {r["kinesis"]["sequenceNumber"] for r in records if r["kinesis"]["partitionKey"] == "h2"}
     assert outcome.failed_sequence_numbers == h2_sequences
     assert {e.household_id for e in memory.hourly_events.events} == {"h1"}
-    assert "h2" not in memory.households.open_hour
+    assert "h2" not in memory.households.stored
 
 
 def test_an_unpublished_hour_event_keeps_the_state_and_fails_the_household():
     memory = MemoryPorts()
     memory.hourly_events.fail = True
-    records = event_of([reading_dict("h1", m) for m in range(70)])
+    records = event_of([reading_dict("h1", m) for m in range(80)])
     outcome = ingest_batch(records, memory.ports(), SETTINGS)
-    assert len(outcome.failed_sequence_numbers) == 70
-    assert memory.households.open_hour == {}
+    assert len(outcome.failed_sequence_numbers) == 80
+    assert memory.households.stored == {}
     memory.hourly_events.fail = False
     retry = ingest_batch(records, memory.ports(), SETTINGS)
     assert retry.failed_sequence_numbers == set()

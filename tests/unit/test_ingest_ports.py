@@ -54,7 +54,7 @@ def test_the_pipeline_logs_a_failed_port_once_with_its_cause(caplog: pytest.LogC
     ports.hourly_events.fail = True
     readings = [
         f'{{"household_id":"h1","ts":"2010-01-01T0{hour}:00:00Z","global_active_power":1.0}}'.encode()
-        for hour in (1, 2)
+        for hour in (1, 3)
     ]
     event = kinesis_event_from_payloads(readings, partition_keys=["h1", "h1"])
     with caplog.at_level(logging.WARNING):

@@ -108,11 +108,15 @@ class FakeStore:
             self.items[(item.household_id, item.forecast_key)] = item.attributes
         return []
 
+    def put_new(self, items: list[ForecastItem]) -> tuple[list[ForecastItem], list[ForecastItem]]:
+        new = [i for i in items if (i.household_id, i.forecast_key) not in self.items]
+        return new, self.put(new)
 
-def events(*closed: tuple[str, int]) -> list[dict[str, Any]]:
+
+def events(*closed: tuple[str, int], **flags: bool) -> list[dict[str, Any]]:
     payloads = [
         json.dumps(
-            {"type": "hour_closed", "household_id": h, "hour": format_ts(START + timedelta(hours=n))}
+            {"type": "hour_closed", "household_id": h, "hour": format_ts(START + timedelta(hours=n)), **flags}
         ).encode()
         for h, n in closed
     ]
@@ -215,3 +219,28 @@ def test_lstm_items_carry_the_forecast_and_its_timing() -> None:
     assert item["origin"] == "2010-02-02T06:00:00Z" and item["issued_for"] == "2010-02-02T07:00:00Z"
     assert item["event_arrival"] == pytest.approx(1_700_000_000.0)
     assert item["expires_at"] == int(1_700_000_000.0) + 35 * 86_400  # from the event, so redelivery keeps it
+
+
+def test_a_revised_hour_gets_the_forecast_it_never_had_and_keeps_the_one_it_had() -> None:
+    history, store = FakeHistory({"a": rows("a", 40)}), FakeStore()
+    run(events(("a", 30)), history, store=store)
+    issued = dict(store.items[("a", "lstm#2010-02-02T07:00:00Z")])
+    history.stored["a"] = rows("a", 40, power=3.0)  # late readings changed the hours
+    outcome, _, _ = run(events(("a", 30), ("a", 31), revised=True, day_closed=False), history, store=store)
+    assert store.items[("a", "lstm#2010-02-02T07:00:00Z")] == issued  # the record of what was forecast
+    assert ("a", "lstm#2010-02-02T08:00:00Z") in store.items  # hour 31 had none: it gets one now
+    assert (outcome.forecasts_stored, outcome.forecasts_kept, outcome.failed_sequence_numbers) == (
+        1,
+        1,
+        set(),
+    )
+
+
+def test_a_revision_of_a_closed_day_recomputes_that_days_projection() -> None:
+    history = FakeHistory({"a": rows("a", 24 * 3, power=2.0)})
+    outcome, forecaster, store = run(events(("a", 30), revised=True, day_closed=True), history)
+    ((_, request),) = forecaster.projections
+    assert request["as_of"] == "2010-02-03" and ("a", "month#2010-02#2010-02-03") in store.items
+    assert outcome.projections_stored == 1
+    _, open_day, _ = run(events(("a", 50), revised=True, day_closed=False), history)
+    assert open_day.projections == []

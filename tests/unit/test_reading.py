@@ -1,11 +1,12 @@
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from services.core.reading import MEASURES, Reading, Reason, Rejection, parse_record, validate_reading
 
-LIMITS = {"max_bytes": 4096, "max_readings": 3}
+LIMITS: dict[str, Any] = {"max_bytes": 4096, "max_readings": 3}
 
 
 def good(**changes):
@@ -95,3 +96,16 @@ def test_a_reading_round_trips_through_its_json_form():
     reading = validate_reading(good())
     assert isinstance(reading, Reading)
     assert validate_reading(reading.to_json_dict()) == reading
+
+
+def test_a_reading_dated_past_its_records_arrival_plus_the_skew_is_a_future_timestamp():
+    from datetime import UTC, datetime
+
+    not_after = datetime(2010, 1, 7, 13, 5, 30, tzinfo=UTC)
+    on_time = json.dumps(good(ts="2010-01-07T13:05:00Z")).encode()
+    ahead = json.dumps([good(ts="2010-01-07T13:05:00Z"), good(ts="2010-01-08T13:05:00Z")]).encode()
+    assert isinstance(parse_record(on_time, **LIMITS, not_after=not_after)[0], Reading)
+    kept, rejected = parse_record(ahead, **LIMITS, not_after=not_after)
+    assert isinstance(kept, Reading) and isinstance(rejected, Rejection)
+    assert (rejected.reason, rejected.index, rejected.household_id) == (Reason.FUTURE_TIMESTAMP, 1, "h-1_a.b")
+    assert "86370 s past" in rejected.detail

@@ -184,7 +184,8 @@ def test_function_environment_is_settings_names_fed_by_matching_variables(tree):
             assert var_of(value) == ENV_TO_FIELD[env_name], f"{call}: {env_name} = {value}"
     uses = {
         "ingest": {"readings_stream", "hourly_stream", "data_bucket", "raw_prefix", "dead_letter_prefix",
-                   "hourly_table", "households_table", "dead_letter_queue"},
+                   "hourly_table", "households_table", "dead_letter_queue", "allowed_lateness_seconds",
+                   "max_clock_skew_seconds"},
         "preprocess": {"hourly_stream", "hourly_table", "forecasts_table", "forecaster_endpoint"},
     }  # fmt: skip
     for call, fields in uses.items():

@@ -16,14 +16,16 @@ module "ingest" {
   kms_key_arn                    = module.storage.kms_key_arn
 
   environment = {
-    WATTCAST_READINGS_STREAM    = var.readings_stream
-    WATTCAST_HOURLY_STREAM      = var.hourly_stream
-    WATTCAST_DATA_BUCKET        = var.data_bucket
-    WATTCAST_RAW_PREFIX         = var.raw_prefix
-    WATTCAST_DEAD_LETTER_PREFIX = var.dead_letter_prefix
-    WATTCAST_HOURLY_TABLE       = var.hourly_table
-    WATTCAST_HOUSEHOLDS_TABLE   = var.households_table
-    WATTCAST_DEAD_LETTER_QUEUE  = var.dead_letter_queue
+    WATTCAST_READINGS_STREAM          = var.readings_stream
+    WATTCAST_HOURLY_STREAM            = var.hourly_stream
+    WATTCAST_DATA_BUCKET              = var.data_bucket
+    WATTCAST_RAW_PREFIX               = var.raw_prefix
+    WATTCAST_DEAD_LETTER_PREFIX       = var.dead_letter_prefix
+    WATTCAST_HOURLY_TABLE             = var.hourly_table
+    WATTCAST_HOUSEHOLDS_TABLE         = var.households_table
+    WATTCAST_DEAD_LETTER_QUEUE        = var.dead_letter_queue
+    WATTCAST_ALLOWED_LATENESS_SECONDS = var.allowed_lateness_seconds
+    WATTCAST_MAX_CLOCK_SKEW_SECONDS   = var.max_clock_skew_seconds
   }
 
   event_source_mappings = {

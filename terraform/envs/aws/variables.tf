@@ -190,6 +190,26 @@ variable "ingest_function_timeout_seconds" {
   default     = 60
 }
 
+variable "allowed_lateness_seconds" {
+  description = "Event time: a household's hour closes once its own readings reach this far past the hour's end; later readings revise the hour (0..86400)."
+  type        = number
+  default     = 600
+  validation {
+    condition     = var.allowed_lateness_seconds >= 0 && var.allowed_lateness_seconds <= 86400
+    error_message = "allowed_lateness_seconds must be 0..86400."
+  }
+}
+
+variable "max_clock_skew_seconds" {
+  description = "A reading dated more than this ahead of its record's arrival in Kinesis is a dead letter (future_timestamp) (0..86400)."
+  type        = number
+  default     = 300
+  validation {
+    condition     = var.max_clock_skew_seconds >= 0 && var.max_clock_skew_seconds <= 86400
+    error_message = "max_clock_skew_seconds must be 0..86400."
+  }
+}
+
 variable "ingest_parallelization_factor" {
   description = "Concurrent batches per readings shard (1..10); per-household order holds because the partition key is the household."
   type        = number
