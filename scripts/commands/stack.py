@@ -25,9 +25,11 @@ def register(subparsers: Any) -> None:
     show = commands.add_parser("status", help="resources and each mapping's iterator age and last error")
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=status)
-    commands.add_parser("env", help="print the environment variables that point at the stack").set_defaults(
-        func=env
-    )
+    commands.add_parser(
+        "env",
+        help="print the variables that point boto3 (and AWS CLI v2) at the stack; AWS CLI v1 ignores "
+        "AWS_ENDPOINT_URL: give it --endpoint-url",
+    ).set_defaults(func=env)
 
 
 def up(args: argparse.Namespace) -> int:
@@ -42,6 +44,7 @@ def up(args: argparse.Namespace) -> int:
         print(f"stack already running (pid {state['pid']}) on {state['endpoint']}")
         print("\n".join(stack_control.env_lines(state)))
         return 0
+    stack_control.check_external_endpoint()
     if args.foreground:
         stack_control.serve_foreground(settings, port=args.port)
         return 0
@@ -85,5 +88,7 @@ def env(args: argparse.Namespace) -> int:
     if not state:
         print("# no stack is running", file=sys.stderr)
         return 1
+    print("# boto3, wattcast and AWS CLI v2 read these. AWS CLI v1 ignores AWS_ENDPOINT_URL (for SQS it")
+    print('# goes to the public endpoint): aws --endpoint-url "$AWS_ENDPOINT_URL" sqs ...')
     print("\n".join(stack_control.env_lines(state)))
     return 0

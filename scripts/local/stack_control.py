@@ -79,6 +79,18 @@ def use_localstack() -> None:
     use_emulator_environment(localstack_endpoint())
 
 
+def check_external_endpoint() -> None:
+    """With AWS_ENDPOINT_URL set, the stack uses that emulator instead of starting one: it must answer.
+    (A shell that ran `eval "$(wattcast stack env)"` keeps a stopped stack's address.)"""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint and not _reachable(endpoint):
+        raise StackError(
+            f"AWS_ENDPOINT_URL={endpoint} does not answer. If it is a stopped stack's, run\n"
+            "  unset AWS_ENDPOINT_URL AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME\n"
+            "and `wattcast stack up` again; otherwise start that emulator first."
+        )
+
+
 def start_in_background(settings: Settings, *, port: int, localstack: bool, wait_seconds: float) -> Path:
     """Start `stack up --foreground` detached and wait until it is ready; returns its log file."""
     settings.stack_dir.mkdir(parents=True, exist_ok=True)

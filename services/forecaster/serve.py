@@ -85,6 +85,8 @@ class ForecasterServer(BaseApplication):  # type: ignore[misc]
         }
         for key, value in config.items():
             self.cfg.set(key, value)
+        if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 25 opens one in ~/.gunicorn/,
+            self.cfg.set("control_socket_disable", True)  # shared by every server of the user: unused
 
     def load(self) -> Any:
         return self._app_factory(

@@ -40,7 +40,8 @@ def test_stack_up_replay_status_down(tmp_path: Path, cli_env: dict[str, str]) ->
     up = wattcast("stack", "up", env=cli_env, cwd=tmp_path)
     try:
         assert "stack up" in up.stdout
-        exports = wattcast("stack", "env", env=cli_env, cwd=tmp_path).stdout.splitlines()
+        lines = wattcast("stack", "env", env=cli_env, cwd=tmp_path).stdout.splitlines()
+        exports = [line for line in lines if not line.startswith("#")]
         stack_env = dict(line.removeprefix("export ").split("=", 1) for line in exports)
         assert stack_env["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:")
         env = cli_env | stack_env
@@ -100,3 +101,33 @@ def test_bad_arguments_are_a_clear_error(tmp_path: Path, cli_env: dict[str, str]
     result = wattcast("replay", "--bad-share", "1.5", env=cli_env, cwd=tmp_path, check=False)
     assert result.returncode == 2 and "--bad-share" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_stack_up_with_a_dead_endpoint_says_what_to_unset(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    dead = cli_env | {"AWS_ENDPOINT_URL": "http://127.0.0.1:9"}  # a stopped stack's address
+    started = time.monotonic()
+    result = wattcast("stack", "up", env=dead, cwd=tmp_path, check=False)
+    assert result.returncode == 2 and time.monotonic() - started < 20
+    assert "does not answer" in result.stderr and "unset AWS_ENDPOINT_URL" in result.stderr
+
+
+def test_models_push_uploads_the_cached_bundles_where_the_endpoint_fetches_them(
+    aws, sample_bundles: dict[str, Path], tmp_path: Path
+) -> None:
+    from scripts.cli import main
+    from scripts.local.bootstrap import bootstrap
+
+    bootstrap(aws, readings_shards=1)
+    settings = aws.settings
+    for target, bundle in (
+        (settings.lstm_target_model, "lstm.tar.gz"),
+        (settings.prophet_default_model, "prophet.tar.gz"),
+    ):
+        (tmp_path / target).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(sample_bundles[bundle], tmp_path / target)
+    assert main(["models", "push", "--cache", str(tmp_path)]) == 0
+    listed = aws.s3.list_objects_v2(Bucket=settings.data_bucket, Prefix=settings.models_prefix)["Contents"]
+    assert sorted(o["Key"] for o in listed) == sorted(
+        settings.models_prefix + t for t in (settings.lstm_target_model, settings.prophet_default_model)
+    )
+    assert main(["models", "push", "--cache", str(tmp_path / "empty")]) == 0  # already in S3: no training
