@@ -26,6 +26,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--duplicate-share", type=float, default=0.0, help="share of records sent twice, 0..1"
     )
+    parser.add_argument(
+        "--late-share", type=float, default=0.0, help="share of records sent one step late, 0..1"
+    )
     parser.add_argument("--stream", help="stream name (default: settings, WATTCAST_READINGS_STREAM)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -46,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         aggregate=args.aggregate,
         bad_share=args.bad_share,
         duplicate_share=args.duplicate_share,
+        late_share=args.late_share,
         stream=args.stream,
         progress=not args.no_progress,
     )

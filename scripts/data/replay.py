@@ -39,14 +39,15 @@ class ReplayOptions:
     aggregate: bool = False
     bad_share: float = 0.0
     duplicate_share: float = 0.0
+    late_share: float = 0.0  # records delivered one step late (after the next step's), as head-ends do
     stream: str | None = None
     progress: bool = True
 
     def __post_init__(self) -> None:
         if self.households < 1 or self.days <= 0 or self.readings_per_record < 1 or self.rate < 0:
             raise DataError("households, days and readings per record must be positive, rate >= 0")
-        if not (0 <= self.bad_share < 1 and 0 <= self.duplicate_share < 1):
-            raise DataError("--bad-share and --duplicate-share must be in [0, 1)")
+        if not all(0 <= share < 1 for share in (self.bad_share, self.duplicate_share, self.late_share)):
+            raise DataError("--bad-share, --duplicate-share and --late-share must be in [0, 1)")
 
 
 @dataclass
@@ -57,6 +58,7 @@ class ReplaySummary:
     records: int = 0  # Kinesis user records sent (readings, malformed and duplicates)
     malformed: Counter[str] = field(default_factory=Counter)  # reason -> records injected
     duplicates: int = 0  # records sent twice
+    delayed: int = 0  # records sent one step late
     retried: int = 0
     failed: int = 0
     put_calls: int = 0
@@ -93,13 +95,18 @@ def replay(options: ReplayOptions, clients: AwsClients | None = None) -> ReplayS
     progress = _progress_bar(options, summary.minutes * options.households)
     started = time.monotonic()
     pending: list[tuple[str, bytes]] = []
-    late: list[tuple[str, bytes]] = []
+    retried: list[tuple[str, bytes]] = []  # duplicates: sent again before the next step's records
+    held: list[tuple[str, bytes]] = []  # late: sent after the next step's records
     for step, records in enumerate(_steps(households, options.readings_per_record)):
-        pending += late
-        late = []
+        pending += retried
+        retried, held_now = [], []
         for household_id, readings in records:
             data = _encode(readings)
-            pending.append((household_id, data))
+            if options.late_share and rng.random() < options.late_share:  # no draw: seeds keep their faults
+                held_now.append((household_id, data))
+                summary.delayed += 1
+            else:
+                pending.append((household_id, data))
             summary.readings_by_household[household_id] += len(readings)
             if rng.random() < options.bad_share:
                 reason, broken = malformed_record(readings[0], rng)
@@ -107,8 +114,10 @@ def replay(options: ReplayOptions, clients: AwsClients | None = None) -> ReplayS
                 summary.malformed[reason.value] += 1
                 summary.malformed_by_household[household_id] += 1
             if rng.random() < options.duplicate_share:
-                late.append((household_id, data))  # sent again one step later, as a meter retry would
+                retried.append((household_id, data))  # sent again one step later, as a meter retry would
                 summary.duplicates += 1
+        pending += held
+        held = held_now
         progress.update(sum(len(r) for _, r in records))
         if options.rate or len(pending) >= FLUSH_RECORDS * (
             AGGREGATE_FLUSH_FACTOR if options.aggregate else 1
@@ -117,7 +126,7 @@ def replay(options: ReplayOptions, clients: AwsClients | None = None) -> ReplayS
             pending = []
         if options.rate:
             _pace(started, (step + 1) * options.readings_per_record / options.rate)
-    summary.add(publisher.publish(pending + late))
+    summary.add(publisher.publish(pending + retried + held))
     progress.close()
     summary.seconds = time.monotonic() - started
     return summary
@@ -186,6 +195,7 @@ def format_summary(summary: ReplaySummary) -> str:
             f"  readings sent      {summary.readings:>10,}",
             f"  malformed injected {bad:>10,}  {dict(sorted(summary.malformed.items()))}",
             f"  duplicates sent    {summary.duplicates:>10,}",
+            f"  sent one step late {summary.delayed:>10,}",
             f"  records sent       {summary.records:>10,}  in {summary.put_calls:,} PutRecords calls",
             f"  records retried    {summary.retried:>10,}",
             f"  records failed     {summary.failed:>10,}",

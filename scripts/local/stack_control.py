@@ -170,6 +170,12 @@ def format_mapping_status(mapping: dict[str, Any]) -> str:
             f"records {shard['records_delivered']:,} (discarded {shard['records_discarded']:,}), "
             f"batches ok {shard['batches_ok']:,} failed {shard['batches_failed']:,}"
         )
+        if shard.get("in_flight"):
+            batch = shard["in_flight"]
+            lines.append(
+                f"    in flight: {batch['records']:,} records from {batch['first_sequence_number']}, "
+                f"invoked {batch['seconds']} s ago"
+            )
         if shard.get("last_error"):
             lines.append(f"    last error at {shard['last_error_at']}: {shard['last_error']}")
     return "\n".join(lines)

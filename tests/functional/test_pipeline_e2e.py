@@ -6,6 +6,7 @@ the same stored hours), idempotent redelivery, and no forecast lost while the fo
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -30,10 +31,9 @@ pytestmark = pytest.mark.functional
 HOUSEHOLDS, LOOKBACK = ("h000", "h001", "h002"), 48
 
 
-@pytest.fixture
-def pipeline(
-    aws: AwsClients, sample_bundles: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[EmbeddedStack]:
+def start_pipeline(
+    sample_bundles: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **settings: str
+) -> EmbeddedStack:
     for name, value in {
         "WATTCAST_STACK_DIR": str(tmp_path / "stack"),
         "WATTCAST_ESM_POLL_INTERVAL_SECONDS": "0.05",
@@ -43,20 +43,29 @@ def pipeline(
         "WATTCAST_ENDPOINT_RETRY_SECONDS": "1",
         "WATTCAST_AWS_MAX_ATTEMPTS": "2",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
+        **settings,
     }.items():
         monkeypatch.setenv(name, value)
     stack = EmbeddedStack()
     stack.start(mappings=False)
     assert stack.clients is not None
-    settings = stack.clients.settings
+    settings_ = stack.clients.settings
     for target, bundle in (
-        (settings.lstm_target_model, "lstm.tar.gz"),
-        (settings.prophet_default_model, "prophet.tar.gz"),
+        (settings_.lstm_target_model, "lstm.tar.gz"),
+        (settings_.prophet_default_model, "prophet.tar.gz"),
     ):
         stack.clients.s3.upload_file(
-            str(sample_bundles[bundle]), settings.data_bucket, settings.models_prefix + target
+            str(sample_bundles[bundle]), settings_.data_bucket, settings_.models_prefix + target
         )
-    stack.start_mappings(default_mappings(settings))
+    stack.start_mappings(default_mappings(settings_))
+    return stack
+
+
+@pytest.fixture
+def pipeline(
+    aws: AwsClients, sample_bundles: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[EmbeddedStack]:
+    stack = start_pipeline(sample_bundles, tmp_path, monkeypatch)
     yield stack
     stack.stop()
 
@@ -133,3 +142,33 @@ def _redeliver_hourly_events(clients: AwsClients) -> None:
     assert lambda_handler(kinesis_event(records), LocalLambdaContext("wattcast-preprocess")) == {
         "batchItemFailures": []
     }
+
+
+def test_records_delivered_one_round_late_lose_no_hour_and_no_forecast(
+    aws: AwsClients, sample_bundles: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One record per ingest call: a record sent after the next hour's arrives after that hour is
+    # stored, past the allowed lateness: before event time, its hour never closed.
+    stack = start_pipeline(sample_bundles, tmp_path, monkeypatch, WATTCAST_INGEST_BATCH_SIZE="1")
+    try:
+        assert stack.clients is not None
+        households = ("h000", "h001")
+        options = ReplayOptions(
+            households=2, days=3, start="2010-01-04", readings_per_record=60, late_share=0.15, progress=False
+        )
+        sent = replay(options, stack.clients)
+        assert sent.delayed >= 10
+        stack.run_until_idle(idle_seconds=1.0, timeout=300)
+        announced = [json.loads(r["Data"]) for _, r in stream_records(aws, aws.settings.hourly_stream)]
+        for household in households:
+            hours = {e["hour"] for e in announced if e["household_id"] == household}
+            assert len(hours) == 71, household  # hours 0..70 close, 71 stays open: none is lost
+            assert any(e["revised"] for e in announced if e["household_id"] == household)
+            lstm = forecast_items(aws, household, "lstm")
+            assert len(lstm) == 70 - 47 + 1  # one forecast per closed hour with 48 hours behind it
+            assert {m["as_of"] for m in forecast_items(aws, household, "month")} == {
+                "2010-01-05",
+                "2010-01-06",
+            }
+    finally:
+        stack.stop()

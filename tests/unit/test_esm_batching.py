@@ -417,3 +417,18 @@ def test_an_expired_iterator_resumes_after_the_last_record_read_and_throttling_b
     shard = runner.status()["shards"]["shardId-000000000000"]
     assert "ProvisionedThroughputExceededException" in shard["last_error"]
     assert (shard["records_delivered"], shard["last_sequence_number"]) == (3, "3")
+
+
+def test_a_batch_in_flight_shows_in_the_status_with_its_growing_age() -> None:
+    from scripts.local.esm.status import ShardStatusBoard
+
+    now = [1_000.0]
+    board = ShardStatusBoard("shardId-000000000000", clock=lambda: now[0])
+    board.update(iterator_age_ms=0)
+    board.invoking(records=3, first_sequence_number="42", oldest_arrival=995.0)
+    now[0] = 1_060.0  # the function has been running a minute (a stopped forecaster, say)
+    snapshot = board.snapshot()
+    assert snapshot["in_flight"] == {"records": 3, "first_sequence_number": "42", "seconds": 60.0}
+    assert snapshot["iterator_age_ms"] == 65_000
+    board.invoked()
+    assert board.snapshot()["in_flight"] is None and board.snapshot()["iterator_age_ms"] == 0

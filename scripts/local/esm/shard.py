@@ -319,6 +319,7 @@ class ShardWorker:
             )
             for record in batch
         )
+        self.board.invoking(len(batch), batch[0].sequence_number, min(r.arrival for r in batch))
         try:
             return self._ctx.invoker.invoke(
                 event,
@@ -328,6 +329,8 @@ class ShardWorker:
         except Exception as exc:
             logger.warning("%s: invoker raised %s: %s", self._mapping.function_name, type(exc).__name__, exc)
             return InvocationResult.unhandled(type(exc).__name__, str(exc))
+        finally:
+            self.board.invoked()
 
     def _apply(
         self, batch: list[StreamRecord], outcome: BatchVerdict, decision: Decision, result: InvocationResult

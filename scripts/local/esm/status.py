@@ -43,6 +43,15 @@ class ShardStatus:
     batches_failed: int = 0
     last_error: str | None = None
     last_error_at: str | None = None
+    in_flight: dict[str, Any] | None = None  # the batch being invoked: records, first sequence, seconds
+
+
+@dataclass(frozen=True)
+class _InFlight:
+    records: int
+    first_sequence_number: str
+    oldest_arrival: float
+    started: float
 
 
 class ShardStatusBoard:
@@ -52,6 +61,16 @@ class ShardStatusBoard:
         self._status = ShardStatus(shard_id)
         self._clock = clock
         self._lock = threading.Lock()
+        self._in_flight: _InFlight | None = None
+
+    def invoking(self, records: int, first_sequence_number: str, oldest_arrival: float) -> None:
+        """A batch is handed to the function: until `invoked`, the snapshot shows it and its age."""
+        with self._lock:
+            self._in_flight = _InFlight(records, first_sequence_number, oldest_arrival, self._clock())
+
+    def invoked(self) -> None:
+        with self._lock:
+            self._in_flight = None
 
     def update(self, **changes: Any) -> None:
         with self._lock:
@@ -68,7 +87,18 @@ class ShardStatusBoard:
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
-            return dataclasses.asdict(self._status)
+            snapshot = dataclasses.asdict(self._status)
+            batch = self._in_flight
+        if batch is not None:  # the records wait while the function runs: their age keeps growing
+            now = self._clock()
+            snapshot["in_flight"] = {
+                "records": batch.records,
+                "first_sequence_number": batch.first_sequence_number,
+                "seconds": round(now - batch.started, 1),
+            }
+            oldest = max(0, int((now - batch.oldest_arrival) * 1000))
+            snapshot["iterator_age_ms"] = max(snapshot["iterator_age_ms"] or 0, oldest)
+        return snapshot
 
     @property
     def state(self) -> str:
