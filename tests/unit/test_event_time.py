@@ -188,3 +188,16 @@ def test_a_revision_that_cannot_be_published_is_announced_on_the_retry() -> None
     assert (retry.failed_sequence_numbers, retry.readings_accepted, retry.hours_revised) == (set(), 0, 1)
     assert announced(memory)[("h1", hour(0), True)] == 1
     assert memory.households.stored["h1"].pending_revisions == frozenset()
+
+
+def test_a_reading_stamped_a_day_ahead_in_replayed_history_stops_no_hour() -> None:
+    # The case: among 8 hours of in-order readings only 4 closed, the open hour a day ahead.
+    # History replays arrive long after their timestamps, so the skew rule cannot catch it; the hours
+    # after it are announced as revised instead of never.
+    memory = MemoryPorts()
+    readings = [reading_dict("h1", m) for m in range(0, 8 * 60, 10)]
+    readings.insert(20, reading_dict("h1", 24 * 60 + 30))
+    for n in range(0, len(readings), 6):
+        deliver(memory, readings[n : n + 6], 10**6 + n)
+    hours = {e.hour for e in memory.hourly_events.events}
+    assert {hour(h) for h in range(8)} <= hours  # every hour with readings, the last one included
