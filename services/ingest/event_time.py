@@ -94,11 +94,10 @@ def plan(before: HouseholdTime, batch: BatchHours, lateness: timedelta) -> Plan:
         Announcement(h, revised=True, day_closed=_day_closed(after, h, lateness))
         for h in sorted(saved.pending_revisions)
     ]
-    changed = (after.latest, after.open_hours, after.pending_revisions) != (
-        saved.latest,
-        saved.open_hours,
-        saved.pending_revisions,
-    )
+    # Saved only when the hours change (one write per household-hour, not one per batch). A `latest`
+    # left unsaved lies inside the newest open hour; the worst it does is let a reading for an
+    # earlier, still empty hour open that hour instead of revising it, and the next batch closes it.
+    changed = (after.open_hours, after.pending_revisions) != (saved.open_hours, saved.pending_revisions)
     return Plan(announcements, marked, after if changed else None)
 
 
