@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-all test-containers lint bench clean help tf-check
+.PHONY: setup demo test test-all test-containers test-terraform lint bench clean help tf-check
 
 help:
 	@echo "make demo | test | test-all | lint | bench | setup | clean"
@@ -31,7 +31,12 @@ test: setup
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-all: setup
-	$(BIN)/pytest -m "not containers" $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not containers and not terraform" $(PYTEST_ARGS)
+
+# terraform init/validate both roots with the provider mirror, apply envs/local against the emulator,
+# run the pipeline on what it created, plan (no changes), destroy. Skipped without terraform or mirror.
+test-terraform: setup
+	$(BIN)/pytest -m terraform tests/terraform $(PYTEST_ARGS)
 
 # Builds and smoke-runs every image with podman (skipped where no engine runs); see docker/README.md.
 test-containers: setup

@@ -48,13 +48,15 @@ class EmbeddedStack:
         self.clients: AwsClients | None = None
         self.forecaster: ForecasterProcess | None = None
 
-    def start(self, *, mappings: bool = True, forecaster: bool = True) -> str:
-        """Start (or find) the emulator, create the resources, start the forecaster and the mappings."""
+    def start(self, *, mappings: bool = True, forecaster: bool = True, create_resources: bool = True) -> str:
+        """Start (or find) the emulator, create the resources (unless Terraform made them already),
+        start the forecaster and the mappings."""
         self.endpoint = os.environ.get("AWS_ENDPOINT_URL") or self._start_emulator()
         reset_clients()
         settings = self._settings or Settings.from_env()
         self.clients = AwsClients(settings)
-        bootstrap(self.clients, readings_shards=self._readings_shards)
+        if create_resources:
+            bootstrap(self.clients, readings_shards=self._readings_shards)
         if forecaster:
             self.start_forecaster()
         if mappings:

@@ -21,7 +21,9 @@ module "storage" {
   stream_failures_queue = var.stream_failures_queue
   ecr_repositories      = {}
   deletion_protection   = false
-  tags                  = local.tags
+  # The emulator's endpoint is plain HTTP on loopback: a TLS-only policy would refuse every call.
+  deny_insecure_transport = false
+  tags                    = local.tags
 }
 
 module "readings_stream" {

@@ -39,8 +39,10 @@ data "aws_iam_policy_document" "kms" {
   }
 }
 
-# The bucket answers TLS requests only.
+# The bucket answers TLS requests only (unless an emulator on loopback speaks plain HTTP).
 data "aws_iam_policy_document" "bucket" {
+  count = var.deny_insecure_transport ? 1 : 0
+
   statement {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
@@ -61,7 +63,7 @@ data "aws_iam_policy_document" "bucket" {
 }
 
 data "aws_iam_policy_document" "queue" {
-  for_each = local.queues
+  for_each = var.deny_insecure_transport ? local.queues : {}
 
   statement {
     sid       = "DenyInsecureTransport"

@@ -79,8 +79,10 @@ resource "aws_s3_bucket_versioning" "data" {
 }
 
 resource "aws_s3_bucket_policy" "data" {
+  count = var.deny_insecure_transport ? 1 : 0
+
   bucket     = aws_s3_bucket.data.id
-  policy     = data.aws_iam_policy_document.bucket.json
+  policy     = data.aws_iam_policy_document.bucket[0].json
   depends_on = [aws_s3_bucket_public_access_block.data]
 }
 
@@ -210,7 +212,7 @@ resource "aws_sqs_queue" "this" {
 }
 
 resource "aws_sqs_queue_policy" "this" {
-  for_each = local.queues
+  for_each = var.deny_insecure_transport ? local.queues : {}
 
   queue_url = aws_sqs_queue.this[each.key].id
   policy    = data.aws_iam_policy_document.queue[each.key].json

@@ -145,6 +145,12 @@ variable "deletion_protection" {
   default     = true
 }
 
+variable "deny_insecure_transport" {
+  description = "Deny S3 and SQS requests made without TLS. Keep true on AWS; envs/local sets false because the emulator it targets speaks plain HTTP on loopback, and an emulator that evaluates bucket policies (moto) would refuse every call."
+  type        = bool
+  default     = true
+}
+
 variable "kms_deletion_window_days" {
   description = "Waiting period before the data key is deleted after destroy (7..30 days)."
   type        = number

@@ -1,0 +1,69 @@
+"""The terraform binary against a copy of terraform/, offline: the provider comes from a filesystem
+mirror (a `registry.terraform.io` folder), never from the registry."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from scripts.devtools.terraform import TERRAFORM_DIR
+from services.core.errors import WattcastError
+
+MIRROR_ENV = "WATTCAST_TF_PLUGIN_DIR"
+MIRROR_NAME = "registry.terraform.io"
+
+
+class TerraformRunError(WattcastError):
+    """A terraform command failed; the message carries the end of its output."""
+
+
+def provider_mirror() -> Path | None:
+    """$WATTCAST_TF_PLUGIN_DIR, else the parent of a `registry.terraform.io` folder near the root."""
+    configured = os.environ.get(MIRROR_ENV)
+    if configured:
+        return Path(configured) if (Path(configured) / MIRROR_NAME).is_dir() else None
+    for pattern in (f"*/{MIRROR_NAME}", f"*/*/{MIRROR_NAME}"):
+        found = sorted(Path("/").glob(pattern))
+        if found:
+            return found[0].parent
+    return None
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A root of a private copy of terraform/ (state and .terraform stay out of the checkout)."""
+
+    root: Path
+    plugin_dir: Path
+
+    @classmethod
+    def copy(cls, work: Path, env: str, plugin_dir: Path) -> Workspace:
+        shutil.copytree(TERRAFORM_DIR, work / "terraform", dirs_exist_ok=True, ignore=_ignored)
+        return cls(work / "terraform" / "envs" / env, plugin_dir)
+
+    def run(self, *args: str, ok_codes: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[str]:
+        env = {
+            **os.environ,
+            "CHECKPOINT_DISABLE": "1",
+            "TF_IN_AUTOMATION": "1",
+            "TF_CLI_ARGS": "-no-color",
+            "TF_CLI_CONFIG_FILE": "/dev/null",
+        }
+        done = subprocess.run(
+            ["terraform", *args], cwd=self.root, env=env, capture_output=True, text=True, check=False
+        )
+        if done.returncode not in ok_codes:
+            raise TerraformRunError(
+                f"terraform {' '.join(args)} exited {done.returncode}:\n{done.stderr[-3000:]}"
+            )
+        return done
+
+    def init(self) -> None:
+        self.run("init", "-backend=false", "-input=false", f"-plugin-dir={self.plugin_dir}")
+
+
+def _ignored(folder: str, names: list[str]) -> set[str]:
+    return {n for n in names if n in (".terraform", "terraform.tfstate", "terraform.tfstate.backup")}
