@@ -122,7 +122,7 @@ variable "image_tags" {
 }
 
 variable "ingest_handler" {
-  description = "Handler the ingest image runs (services.core.mappings.ingest_mapping().handler)."
+  description = "Handler the ingest image runs (scripts.local.mappings.ingest_mapping().handler)."
   type        = string
   default     = "services.ingest.handler.lambda_handler"
 }
