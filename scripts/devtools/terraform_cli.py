@@ -16,6 +16,33 @@ MIRROR_ENV = "WATTCAST_TF_PLUGIN_DIR"
 MIRROR_NAME = "registry.terraform.io"
 
 
+EMULATED_SERVICES = (
+    "applicationautoscaling", "cloudwatch", "dynamodb", "ecr", "iam", "kinesis", "kms", "lambda",
+    "logs", "s3", "sagemaker", "sqs", "sts",
+)  # fmt: skip
+EMULATOR_OVERRIDE = """\
+# Written by the tests: every service at the emulator on loopback (its endpoint is plain HTTP).
+provider "aws" {{
+  region                      = "us-east-1"
+  access_key                  = "testing"
+  secret_key                  = "testing"
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+  skip_requesting_account_id  = true
+  s3_use_path_style           = true
+
+  endpoints {{
+{endpoints}
+  }}
+}}
+
+module "storage" {{
+  deny_insecure_transport = false
+}}
+"""
+
+
 class TerraformRunError(WattcastError):
     """A terraform command failed; the message carries the end of its output."""
 
@@ -63,6 +90,14 @@ class Workspace:
 
     def init(self) -> None:
         self.run("init", "-backend=false", "-input=false", f"-plugin-dir={self.plugin_dir}")
+
+    def point_at_emulator(self, endpoint: str) -> Path:
+        """Write an override (as tflocal generates one) that sends every AWS service of the root to
+        `endpoint`, with the emulator's fake credentials and no account lookups."""
+        lines = "\n".join(f'    {service:<22} = "{endpoint}"' for service in EMULATED_SERVICES)
+        override = self.root / "emulator_override.tf"
+        override.write_text(EMULATOR_OVERRIDE.format(endpoints=lines))
+        return override
 
 
 def _ignored(folder: str, names: list[str]) -> set[str]:
