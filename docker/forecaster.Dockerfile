@@ -6,8 +6,10 @@
 # The default (last) stage is the SageMaker image: services/core and services/forecaster, nothing else.
 # The `local` stage adds scripts/ for docker-compose: the SageMaker Runtime path that preprocess calls
 # there (on AWS, SageMaker itself is that path). BASE_IMAGE: any Debian-like image with python3 >= 3.11.
+# FORECASTER_EXTRA=forecaster-slim builds the image without TensorFlow (bundles with model.onnx only).
 ARG BASE_IMAGE=python:3.11-slim-bookworm
 FROM ${BASE_IMAGE} AS serving
+ARG FORECASTER_EXTRA=forecaster
 
 LABEL com.amazonaws.sagemaker.capabilities.multi-models=true \
       com.amazonaws.sagemaker.capabilities.accept-bind-to-port=true
@@ -23,7 +25,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # Dependencies first (this layer changes only with pyproject.toml): the base deps + the forecaster extra.
 COPY pyproject.toml docker/requirements.py /tmp/build/
 RUN python3 -m venv /opt/venv \
-    && /opt/venv/bin/python /tmp/build/requirements.py /tmp/build/pyproject.toml forecaster > /tmp/build/requirements.txt \
+    && /opt/venv/bin/python /tmp/build/requirements.py /tmp/build/pyproject.toml "${FORECASTER_EXTRA}" > /tmp/build/requirements.txt \
     && /opt/venv/bin/pip install --no-cache-dir -r /tmp/build/requirements.txt \
     && rm -rf /tmp/build \
     && useradd --no-log-init --system --uid 10001 --no-create-home --shell /usr/sbin/nologin wattcast \

@@ -44,6 +44,7 @@ class Image:
     dockerfile: Path
     needs: Path  # the image is built only when this source file exists
     target: str | None = None  # a build stage other than the Dockerfile's last
+    build_args: tuple[tuple[str, str], ...] = ()
 
     @property
     def tag(self) -> str:
@@ -55,6 +56,13 @@ IMAGES = (
     Image("preprocess", REPO / "docker/preprocess.Dockerfile", REPO / "services/preprocess/handler.py"),
     Image("forecaster", REPO / "docker/forecaster.Dockerfile", REPO / "services/forecaster/serve.py"),
     Image("runner", REPO / "docker/runner.Dockerfile", REPO / "scripts/local/lambda_runner.py"),
+    # the SageMaker image without TensorFlow: bundles that carry model.onnx, and Prophet
+    Image(
+        "forecaster-slim",
+        REPO / "docker/forecaster.Dockerfile",
+        REPO / "services/forecaster/serve.py",
+        build_args=(("FORECASTER_EXTRA", "forecaster-slim"),),
+    ),
     # compose's forecaster: the SageMaker image plus the local SageMaker Runtime path
     Image(
         "forecaster-local",
@@ -186,6 +194,7 @@ def build(images: list[Image], base: str, *, no_cache: bool = False) -> list[Bui
             "--network=host",
             *(["--no-cache"] if no_cache else []),
             *(["--target", image.target] if image.target else []),
+            *(arg for name, value in image.build_args for arg in ("--build-arg", f"{name}={value}")),
             "--build-arg",
             f"BASE_IMAGE={base}",
             "-f",

@@ -83,20 +83,24 @@ class Smoke:
         from scripts.bench.forecaster import synthetic_lstm_request
 
         port = 8080 if _port_free(8080) else _free_port()
-        name = "wattcast-smoke-forecaster"
+        name = f"wattcast-smoke-{image.name}"
         env = {"SAGEMAKER_BIND_TO_PORT": str(port)}
         with container(image, name, env, ["serve"], volumes=[f"{model_dir}:/opt/ml/model:ro"]):
             seconds = _wait_for_ping(port, 180)
-            self.check("forecaster /ping", seconds is not None, f"200 after {seconds or 0:.1f} s on :{port}")
+            self.check(
+                f"{image.name} /ping", seconds is not None, f"200 after {seconds or 0:.1f} s on :{port}"
+            )
             if seconds is None:
                 return
             status, body = _post(port, "/invocations", synthetic_lstm_request(2, 48))
             forecasts = [len(p["forecast"]) for p in json.loads(body)["predictions"]] if status == 200 else []
             self.check(
-                "forecaster /invocations", forecasts == [24, 24], f"HTTP {status}, horizons {forecasts}"
+                f"{image.name} /invocations", forecasts == [24, 24], f"HTTP {status}, horizons {forecasts}"
             )
             stopped, code = _stop(name)
-            self.check("forecaster SIGTERM", code == 0 and stopped < 25, f"exit {code} after {stopped:.1f} s")
+            self.check(
+                f"{image.name} SIGTERM", code == 0 and stopped < 25, f"exit {code} after {stopped:.1f} s"
+            )
 
     def ingest(self, image: Image | None) -> None:
         """Through the image, or in this process (to seed preprocess when ingest is not under test)."""
@@ -208,6 +212,7 @@ def ingest_event() -> dict[str, Any]:
     return kinesis_event_from_payloads(payloads, partition_keys=["h1"] * len(payloads))
 
 
+SINGLE_MODEL_IMAGES = ("forecaster", "forecaster-slim")  # the SageMaker images, run on one bundle
 SMOKE_AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -315,9 +320,10 @@ def run_smoke(images: list[Image]) -> list[Check]:
         smoke = Smoke(Path(work))
         try:
             smoke.start_moto()
-            bundles = smoke.bundles() if {"forecaster", "preprocess"} & set(by_name) else {}
-            if "forecaster" in by_name:
-                smoke.forecaster_single(by_name["forecaster"], bundles["model_dir"])
+            single = [by_name[n] for n in SINGLE_MODEL_IMAGES if n in by_name]
+            bundles = smoke.bundles() if single or "preprocess" in by_name else {}
+            for image in single:
+                smoke.forecaster_single(image, bundles["model_dir"])
             if {"ingest", "preprocess"} & set(by_name):
                 smoke.ingest(by_name.get("ingest"))
             if "preprocess" in by_name:

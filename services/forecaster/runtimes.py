@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 from dataclasses import dataclass
@@ -64,6 +65,11 @@ def load_lstm(root: Path, prefer_onnx: bool = True) -> LstmRuntime:
     version = saved_model_dir(root)
     if version is None:
         raise BundleError("no SavedModel in the bundle")
+    if importlib.util.find_spec("tensorflow") is None:
+        raise BundleError(
+            f"the bundle has no {ONNX_FILE} and this image has no TensorFlow for its SavedModel: "
+            "package it with ONNX (wattcast train does) or serve it from the full forecaster image"
+        )
     return SavedModelRuntime(version)
 
 

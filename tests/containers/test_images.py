@@ -89,3 +89,21 @@ def test_each_service_image_carries_core_and_its_own_package_only(built) -> None
 
         assert listing(root) == {"services"}, name
         assert listing(f"{root}/services") == packages, name
+
+
+def test_the_slim_forecaster_has_no_tensorflow_and_serves_an_onnx_bundle(built) -> None:
+    slim, full = built["forecaster-slim"], built["forecaster"]
+    assert slim.size_mb < full.size_mb - 1000  # TensorFlow is 1.3 GB of the full image
+    probe = (
+        "import importlib.util as u; print(*(u.find_spec(m) is None for m in ('tensorflow', 'onnxruntime')))"
+    )
+    output = containers.run_engine(
+        "run", "--rm", "--entrypoint", "/opt/venv/bin/python", slim.image.tag, "-c", probe, capture=True
+    )
+    assert output.stdout.split() == ["True", "False"]
+    checks = smoke.run_smoke([slim.image])  # single-model, on the sample bundle's model.onnx
+    assert {c.name: c.ok for c in checks} == {
+        "forecaster-slim /ping": True,
+        "forecaster-slim /invocations": True,
+        "forecaster-slim SIGTERM": True,
+    }

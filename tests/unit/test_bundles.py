@@ -117,3 +117,20 @@ def test_an_import_error_in_the_bundle_is_a_bundle_error(tmp_path):
     (tmp_path / "code" / "inference.py").write_text("import not_a_module_anywhere\n")
     with pytest.raises(BundleError, match="failed to import: ModuleNotFoundError"):
         load_hooks(tmp_path, "broken")
+
+
+def test_a_savedmodel_only_bundle_on_an_image_without_tensorflow_is_a_clear_bundle_error(
+    tmp_path, monkeypatch
+):
+    import importlib.util
+
+    from services.forecaster import runtimes
+
+    (tmp_path / "1").mkdir()
+    (tmp_path / "1" / "saved_model.pb").write_bytes(b"pb")
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "tensorflow" else real(name, *a)
+    )
+    with pytest.raises(BundleError, match=r"no model\.onnx and this image has no TensorFlow"):
+        runtimes.load_lstm(tmp_path)
