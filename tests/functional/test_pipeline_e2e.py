@@ -32,8 +32,15 @@ HOUSEHOLDS, LOOKBACK = ("h000", "h001", "h002"), 48
 
 
 def start_pipeline(
-    sample_bundles: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **settings: str
+    sample_bundles: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    create_resources: bool = True,
+    **settings: str,
 ) -> EmbeddedStack:
+    """The embedded stack with fast local mappings and the sample bundles as the endpoint's models;
+    `create_resources=False` uses what is already there (Terraform's)."""
     for name, value in {
         "WATTCAST_STACK_DIR": str(tmp_path / "stack"),
         "WATTCAST_ESM_POLL_INTERVAL_SECONDS": "0.05",
@@ -47,7 +54,7 @@ def start_pipeline(
     }.items():
         monkeypatch.setenv(name, value)
     stack = EmbeddedStack()
-    stack.start(mappings=False)
+    stack.start(mappings=False, create_resources=create_resources)
     assert stack.clients is not None
     settings_ = stack.clients.settings
     for target, bundle in (

@@ -18,12 +18,11 @@ import pytest
 from scripts.data.replay import ReplayOptions, replay
 from scripts.devtools.terraform_cli import Workspace, provider_mirror
 from scripts.local.emulator import MotoEmulator
-from scripts.local.mappings import default_mappings
-from scripts.local.stack import EmbeddedStack
 from scripts.stores.forecasts import forecast_items
 from scripts.stores.readings import hourly_rows
 from services.core.clients import AwsClients, reset_clients
 from services.core.settings import Settings
+from tests.functional.test_pipeline_e2e import start_pipeline
 
 MIRROR = provider_mirror()
 pytestmark = [
@@ -84,27 +83,9 @@ def test_envs_local_applies_runs_the_pipeline_plans_clean_and_destroys(
 
 def run_pipeline_on(tmp_path: Path, sample_bundles: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     """Replay through ingest, preprocess and the forecaster on what Terraform created: no bootstrap."""
-    for name, value in {
-        "WATTCAST_STACK_DIR": str(tmp_path / "stack"),
-        "WATTCAST_ESM_POLL_INTERVAL_SECONDS": "0.05",
-        "WATTCAST_INGEST_BATCHING_WINDOW_SECONDS": "0.2",
-        "WATTCAST_PREPROCESS_BATCHING_WINDOW_SECONDS": "0.2",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-    }.items():
-        monkeypatch.setenv(name, value)
-    stack = EmbeddedStack()
+    stack = start_pipeline(sample_bundles, tmp_path, monkeypatch, create_resources=False)
     try:
-        stack.start(mappings=False, create_resources=False)
         assert stack.clients is not None
-        settings = stack.clients.settings
-        for target, bundle in (
-            (settings.lstm_target_model, "lstm.tar.gz"),
-            (settings.prophet_default_model, "prophet.tar.gz"),
-        ):
-            stack.clients.s3.upload_file(
-                str(sample_bundles[bundle]), settings.data_bucket, settings.models_prefix + target
-            )
-        stack.start_mappings(default_mappings(settings))
         options = ReplayOptions(
             households=2, days=3, start="2010-01-04", readings_per_record=60, progress=False
         )
@@ -116,32 +97,3 @@ def run_pipeline_on(tmp_path: Path, sample_bundles: dict[str, Path], monkeypatch
             assert len(forecast_items(stack.clients, household, "month")) == 2
     finally:
         stack.stop()
-
-
-def test_envs_aws_first_step_applies_against_the_emulator_plans_clean_and_destroys(
-    emulator: str, tmp_path: Path
-) -> None:
-    # Step one of the two-step apply (no image tags yet): storage, ECR, streams. Step two (functions,
-    # mappings, the endpoint) is not applied here: see terraform/README.md.
-    assert MIRROR is not None
-    root = Workspace.copy(tmp_path, "aws", MIRROR)
-    root.point_at_emulator(emulator)
-    root.init()
-    bucket = "-var=data_bucket=wattcast-data-emulator"
-    started = time.monotonic()
-    root.run("apply", "-auto-approve", "-input=false", bucket)
-    apply_seconds = time.monotonic() - started
-    root.run("apply", "-auto-approve", "-input=false", bucket)  # moto's stream tags, as in envs/local
-    state = json.loads(root.run("show", "-json").stdout)
-    modules = state["values"]["root_module"].get("child_modules", [])
-    created = sum(1 for m in modules for r in m.get("resources", []) if r["mode"] == "managed")
-    print(f"envs/aws step 1: {created} resources applied in {apply_seconds:.0f} s")
-    assert created >= 20
-    assert root.run("plan", "-detailed-exitcode", "-input=false", bucket, ok_codes=(0, 2)).returncode == 0
-    # As the README tells a platform team: lift the deletion protection with an apply, then destroy.
-    unprotected = "-var=deletion_protection=false"
-    root.run("apply", "-auto-approve", "-input=false", bucket, unprotected)
-    root.run("destroy", "-auto-approve", "-input=false", bucket, unprotected)
-    clients = AwsClients(Settings.from_env())
-    assert clients.kinesis.list_streams()["StreamNames"] == []
-    assert clients.dynamodb.list_tables()["TableNames"] == []
