@@ -97,3 +97,32 @@ def run_pipeline_on(tmp_path: Path, sample_bundles: dict[str, Path], monkeypatch
             assert len(forecast_items(stack.clients, household, "month")) == 2
     finally:
         stack.stop()
+
+
+def test_envs_aws_first_step_applies_against_the_emulator_plans_clean_and_destroys(
+    emulator: str, tmp_path: Path
+) -> None:
+    # Step one of the two-step apply (no image tags yet): storage, ECR, streams. Step two (functions,
+    # mappings, the endpoint) is not applied here: see terraform/README.md.
+    assert MIRROR is not None
+    root = Workspace.copy(tmp_path, "aws", MIRROR)
+    root.point_at_emulator(emulator)
+    root.init()
+    bucket = "-var=data_bucket=wattcast-data-emulator"
+    started = time.monotonic()
+    root.run("apply", "-auto-approve", "-input=false", bucket)
+    apply_seconds = time.monotonic() - started
+    root.run("apply", "-auto-approve", "-input=false", bucket)  # moto's stream tags, as in envs/local
+    state = json.loads(root.run("show", "-json").stdout)
+    modules = state["values"]["root_module"].get("child_modules", [])
+    created = sum(1 for m in modules for r in m.get("resources", []) if r["mode"] == "managed")
+    print(f"envs/aws step 1: {created} resources applied in {apply_seconds:.0f} s")
+    assert created >= 20
+    assert root.run("plan", "-detailed-exitcode", "-input=false", bucket, ok_codes=(0, 2)).returncode == 0
+    # As the README tells a platform team: lift the deletion protection with an apply, then destroy.
+    unprotected = "-var=deletion_protection=false"
+    root.run("apply", "-auto-approve", "-input=false", bucket, unprotected)
+    root.run("destroy", "-auto-approve", "-input=false", bucket, unprotected)
+    clients = AwsClients(Settings.from_env())
+    assert clients.kinesis.list_streams()["StreamNames"] == []
+    assert clients.dynamodb.list_tables()["TableNames"] == []
