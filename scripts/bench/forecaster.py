@@ -76,6 +76,8 @@ def in_process(root: Path, hours: int, repeat: int) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     for runtime_name in ("onnxruntime", "tensorflow"):
         if runtime_name == "tensorflow":
+            if not (root / "1").is_dir():
+                continue
             model.runtime = SavedModelRuntime(root / "1")
         for batch in (1, 64):
             request = InvocationRequest(synthetic_lstm_request(batch, hours))
@@ -199,16 +201,23 @@ def samples_sweep(model: Any, repeats: int = 20) -> dict[str, dict[str, float]]:
     return sweep
 
 
-def forecaster_figures(hours: int = 48, repeat: int = 2000, prophet_models: int = 30) -> dict[str, Any]:
-    """Every serving figure of the sample bundles (what `wattcast bench forecaster` prints)."""
+def forecaster_figures(
+    hours: int = 48, repeat: int = 2000, prophet_models: int = 30, lstm_bundle: Path | None = None
+) -> dict[str, Any]:
+    """Every serving figure of the sample bundles, or of `lstm_bundle` for the LSTM (what
+    `wattcast bench forecaster` prints). Requests carry at least the bundle's lookback of hours."""
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        root = unpack_bundle(sample_lstm_bundle(work / "lstm.tar.gz"), work / "lstm", 10**9)
+        archive = lstm_bundle or sample_lstm_bundle(work / "lstm.tar.gz")
+        root = unpack_bundle(archive, work / "lstm", 2 * 10**9)
+        metadata = load_model("lstm", root).metadata
+        hours = max(hours, int(metadata["lookback"]))
         return {
             "lstm": {
-                "lookback": 48,
-                "units": 64,
-                "channels": len(features.CHANNELS),
+                "bundle": str(lstm_bundle or "sample"),
+                "lookback": metadata["lookback"],
+                "members": sorted(metadata.get("members", {"lstm": {}})),
+                "channels": len(metadata["channels"]),
                 "request_hours": hours,
             },
             "in_process": in_process(root, hours, repeat),

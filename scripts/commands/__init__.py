@@ -9,6 +9,7 @@ COMMAND_MODULES = (
     "scripts.commands.demo",
     "scripts.commands.serve",
     "scripts.commands.train",
+    "scripts.commands.evaluate",
     "scripts.commands.models",
     "scripts.commands.forecast",
     "scripts.commands.lambdas",

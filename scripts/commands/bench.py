@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 
@@ -28,6 +29,11 @@ def register(subparsers: Any) -> None:
     forecaster.add_argument("--repeat", type=int, default=2000, help="forecasts per latency measurement")
     forecaster.add_argument(
         "--prophet-models", type=int, default=30, help="Prophet models loaded to measure memory"
+    )
+    forecaster.add_argument(
+        "--lstm-bundle",
+        type=Path,
+        help="a trained LSTM bundle (e.g. out/lstm/model.tar.gz) instead of the sample one",
     )
     forecaster.set_defaults(func=run_forecaster)
     pipeline = commands.add_parser(
@@ -57,7 +63,8 @@ def run_ingest(args: argparse.Namespace) -> int:
 def run_forecaster(args: argparse.Namespace) -> int:
     from scripts.bench.forecaster import forecaster_figures
 
-    print(json.dumps(forecaster_figures(args.hours, args.repeat, args.prophet_models), indent=2))
+    figures = forecaster_figures(args.hours, args.repeat, args.prophet_models, lstm_bundle=args.lstm_bundle)
+    print(json.dumps(figures, indent=2))
     return 0
 
 

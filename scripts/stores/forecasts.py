@@ -61,6 +61,8 @@ def format_latest(view: dict[str, Any]) -> str:
     if lstm:
         kw = ", ".join(f"{v:.2f}" for v in lstm["kw"][:6])
         lines.append(f"  next hours from {lstm['issued_for']} (model {lstm['model']}): {kw} ... kW")
+        if "kw_p10" in lstm:
+            lines.append(f"  next hour's 80 % band: {lstm['kw_p10'][0]:.2f}-{lstm['kw_p90'][0]:.2f} kW")
     else:
         lines.append(
             "  no LSTM forecast yet (a new meter gets one once its history covers the model's lookback)"

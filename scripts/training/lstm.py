@@ -11,7 +11,7 @@ import json
 import logging
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import numpy as np
 
 from scripts.data.errors import DataError
 from scripts.data.uci import hourly_series, load_uci, utc_timestamp
+from scripts.training.gbm import GbmOptions
 from scripts.training.package import package_lstm
 from services.core import bundle_format as fmt
 from services.core import features
@@ -34,7 +35,8 @@ class LstmOptions:
     lookback: int = 168
     horizon: int = 24
     units: int = 64
-    dropout: float = 0.0
+    dropout: float = 0.1
+    lead_weight_power: float = 0.5  # lead k weighs k**-power in the loss: the next hours count most
     epochs: int = 40
     batch_size: int = 256
     learning_rate: float = 2e-3
@@ -43,6 +45,7 @@ class LstmOptions:
     max_minutes: float = 8.0
     seed: int = 0
     onnx: bool = True  # also export model.onnx (the forecaster's faster runtime)
+    gbm: GbmOptions | None = field(default_factory=GbmOptions)  # the blended member; None: the LSTM alone
 
 
 @dataclass(frozen=True)
@@ -88,8 +91,19 @@ def build_model(options: LstmOptions) -> Any:
     hidden = keras.layers.Dense(options.units, activation="relu")(hidden)
     hidden = keras.layers.Dropout(options.dropout)(hidden)
     model = keras.Model(window, keras.layers.Dense(options.horizon, name="forecast")(hidden))
-    model.compile(optimizer=keras.optimizers.Adam(options.learning_rate), loss="mse")
+    weights = keras.ops.convert_to_tensor(lead_weights(options.horizon, options.lead_weight_power))
+
+    def lead_weighted_mse(actual: Any, predicted: Any) -> Any:
+        return keras.ops.mean(keras.ops.square(actual - predicted) * weights, axis=-1)
+
+    model.compile(optimizer=keras.optimizers.Adam(options.learning_rate), loss=lead_weighted_mse)
     return model
+
+
+def lead_weights(horizon: int, power: float) -> np.ndarray:
+    """Loss weight of each lead, k**-power normalised to mean 1 (power 0: every lead alike)."""
+    raw = np.arange(1, horizon + 1, dtype=np.float64) ** -power
+    return np.asarray(raw / raw.mean(), dtype=np.float32)
 
 
 def fit(model: Any, split: Split, options: LstmOptions) -> dict[str, Any]:
@@ -205,13 +219,28 @@ def plot_fortnight(model: Any, test: features.Windows, path: Path) -> None:
     plt.close(figure)
 
 
+def _train_members(model: Any, series: features.HourlySeries, options: LstmOptions) -> Any:
+    if options.gbm is None:
+        return None
+    from scripts.training.members import train_members
+
+    return train_members(
+        model,
+        series,
+        lookback=options.lookback,
+        end_hour=int(utc_timestamp(options.train_end).timestamp()) // features.SECONDS_PER_HOUR,
+        validation_days=options.validation_days,
+        options=GbmOptions(**{**asdict(options.gbm), "horizon": options.horizon, "seed": options.seed}),
+    )
+
+
 def bundle_metadata(
     trained: LstmOptions, series: features.HourlySeries, *, version: str, **extra: Any
 ) -> dict[str, Any]:
     """The bundle's metadata for a model `build_model(trained)` made, trained on `series`."""
     return fmt.lstm_metadata(
         version=version,
-        lookback=trained.lookback,
+        lookback=extra.pop("lookback", trained.lookback),
         horizon=trained.horizon,
         channels=list(features.CHANNELS),
         target=features.TARGET,
@@ -235,8 +264,14 @@ def train_lstm(options: LstmOptions) -> dict[str, Any]:
     training = fit(model, split, options)
     metrics = {**evaluate(model, series, split.test), **training}
     metrics["validation_rmse_kw"] = round(next_hour_rmse(model, split.validation), 4)
-    metrics["train_seconds"] = round(time.monotonic() - started, 1)
+    metrics["lstm_train_seconds"] = round(time.monotonic() - started, 1)
     metrics["cpu_count"] = os.cpu_count()
+    blended = _train_members(model, series, options)
+    extra = {}
+    if blended is not None:
+        metrics.update(blended.metrics)
+        extra = blended.metadata
+    metrics["train_seconds"] = round(time.monotonic() - started, 1)
     options.out.mkdir(parents=True, exist_ok=True)
     plot_fortnight(model, split.test, options.out / "forecast_vs_actual.png")
     metadata = bundle_metadata(
@@ -244,6 +279,7 @@ def train_lstm(options: LstmOptions) -> dict[str, Any]:
         series,
         version=time.strftime("%Y%m%d%H%M%S"),
         metrics=metrics,
+        **extra,
         train_end=options.train_end,
         trained_on=[
             features.hour_ts(int(split.train.origins.min()) - options.lookback + 1),
@@ -251,6 +287,12 @@ def train_lstm(options: LstmOptions) -> dict[str, Any]:
         ],
         options={k: str(v) if isinstance(v, Path) else v for k, v in asdict(options).items()},
     )
-    package_lstm(model, options.out / "model.tar.gz", metadata, onnx=options.onnx)
+    package_lstm(
+        model,
+        options.out / "model.tar.gz",
+        metadata,
+        onnx=options.onnx,
+        gbm_onnx=blended.gbm_onnx if blended is not None else None,
+    )
     (options.out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     return metrics

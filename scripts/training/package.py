@@ -1,7 +1,8 @@
 """Build model bundles (model.tar.gz) in the format `services.core.bundle_format` defines.
 
-LSTM: the SavedModel in `1/` + `model.onnx` + the handler + `code/lib/wattcast_features.py` (a copy
-of services/core/features.py, so serving runs the feature code training ran) + `metadata.json`.
+LSTM: the SavedModel in `1/` + `model.onnx` (+ `gbm.onnx`, the blended member) + the handler +
+`code/lib/wattcast_features.py` (a copy of services/core/features.py, so serving runs the feature code
+training ran) + `metadata.json`.
 Prophet: `model.json` (prophet.serialize, never pickle) + the handler + `metadata.json`.
 Built bundles are artefacts: never committed.
 """
@@ -20,8 +21,11 @@ from services.core import bundle_format as fmt
 from services.core import features
 
 
-def package_lstm(model: Any, out: Path, metadata: dict[str, Any], *, onnx: bool = True) -> Path:
-    """Export a Keras model (input named "window") with `fmt.lstm_metadata(...)` to a bundle at `out`."""
+def package_lstm(
+    model: Any, out: Path, metadata: dict[str, Any], *, onnx: bool = True, gbm_onnx: bytes | None = None
+) -> Path:
+    """Export a Keras model (input named "window") with `fmt.lstm_metadata(...)` to a bundle at `out`;
+    `gbm_onnx` is the gradient-boosted member (scripts.training.tree_onnx), when the bundle blends one."""
     import keras
 
     fmt.check_metadata(metadata, fmt.Flavour.LSTM)
@@ -30,6 +34,8 @@ def package_lstm(model: Any, out: Path, metadata: dict[str, Any], *, onnx: bool 
         model.export(str(root / fmt.SAVED_MODEL_VERSION), format="tf_saved_model", verbose=False)
         if onnx:
             _convert_to_onnx(model, root / fmt.ONNX_FILE, metadata)
+        if gbm_onnx is not None:
+            (root / fmt.GBM_FILE).write_bytes(gbm_onnx)
         _copy_handler(root, fmt.Flavour.LSTM)
         (root / fmt.LIB_DIR).mkdir()
         shutil.copy(features.__file__, root / fmt.LIB_DIR / f"{fmt.FEATURES_MODULE}.py")
@@ -42,7 +48,9 @@ def _convert_to_onnx(model: Any, path: Path, metadata: dict[str, Any]) -> None:
     import tf2onnx
 
     spec = (
-        tf.TensorSpec((None, metadata["lookback"], len(metadata["channels"])), tf.float32, name="window"),
+        tf.TensorSpec(
+            (None, fmt.lstm_lookback(metadata), len(metadata["channels"])), tf.float32, name="window"
+        ),
     )
     tf2onnx.convert.from_keras(model, input_signature=spec, opset=17, output_path=str(path))
 

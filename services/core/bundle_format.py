@@ -6,6 +6,8 @@ A bundle (model.tar.gz) unpacks to:
 
     LSTM      <version>/saved_model.pb, <version>/variables/   TensorFlow Serving layout
               model.onnx                                       optional, the faster runtime
+              gbm.onnx                                         optional, a tree-ensemble member whose
+                                                               output the handler blends ("members")
     Prophet   model.json                                       prophet.serialize.model_to_json
     both      code/inference.py                                the handlers (TF Serving hooks)
               code/lib/                                        modules only that handler imports
@@ -24,6 +26,7 @@ from services.core.errors import WattcastError
 
 METADATA_FILE = "metadata.json"
 ONNX_FILE = "model.onnx"
+GBM_FILE = "gbm.onnx"  # the LSTM bundle's gradient-boosted member, when it blends one
 PROPHET_FILE = "model.json"
 SAVED_MODEL_FILE = "saved_model.pb"
 SAVED_MODEL_VERSION = "1"  # the version folder the packager writes
@@ -82,6 +85,11 @@ def lstm_metadata(
         "metrics": metrics or {},
         **extra,
     }
+
+
+def lstm_lookback(metadata: dict[str, Any]) -> int:
+    """Hours the LSTM network reads; `lookback` is what the whole bundle needs (its widest member)."""
+    return int(metadata.get("members", {}).get("lstm", {}).get("lookback", metadata["lookback"]))
 
 
 def prophet_metadata(

@@ -220,7 +220,9 @@ def encode_window(window: Floats, first_hour: int) -> tuple[npt.NDArray[np.float
     """The model input for one window of raw hourly means: (hours, len(CHANNELS)) float32.
 
     Measures are standardised with the window's own scaling; a missing hour takes the last measured
-    value before it (the window's mean, 0, at the start) and its `observed` channel is 0.
+    value before it (the window's mean, 0, at the start) and its `observed` channel is 0. Nothing
+    absolute is left, so a household is forecast on its own scale (absolute levels are the lag
+    features' job, for the tree member).
     """
     scaling = window_scaling(window)
     scaled = (window - scaling.mean) / scaling.std
@@ -343,3 +345,139 @@ def daily_energy_kwh(series: HourlySeries) -> list[tuple[int, float]]:
         if len(measured) >= MIN_HOURS_PER_DAY:
             totals.append((int(day), float(measured.mean() * 24)))
     return totals
+
+
+# Lag features for the gradient-boosted member (one model per lead) --------------------------------
+# A window's features are absolute (kW, V, A, Wh: no per-window scaling) and come in two parts: the
+# origin's (recent lags and rolling statistics, shared by every lead) and each lead's (its target hour's
+# calendar and the same hour on each of the last 7 days). `lag_input` lays them out as one wide row,
+# origin part then each lead's part, which the bundle's tree ensemble reads in a single call.
+LAG_LOOKBACK = HOURS_PER_WEEK
+TARGET_LAGS = 24
+RECENT_MEANS = (3, 6, 12, 24, 72, 168)
+SAME_HOUR_DAYS = 7
+_OTHER_MEASURES = tuple(i for i, m in enumerate(HOURLY_MEASURES) if m != TARGET)
+ORIGIN_FEATURES: tuple[str, ...] = (
+    *(f"{TARGET}_lag{k}" for k in range(1, TARGET_LAGS + 1)),
+    *(
+        f"{HOURLY_MEASURES[m]}_{stat}"
+        for m in _OTHER_MEASURES
+        for stat in ("lag1", "lag2", "mean6", "mean24")
+    ),
+    *(f"{TARGET}_mean{n}" for n in RECENT_MEANS),
+    f"{TARGET}_std24",
+    f"{TARGET}_max24",
+    f"{TARGET}_min24",
+    "missing_share24",
+    "origin_hour",
+)
+LEAD_FEATURES: tuple[str, ...] = (
+    "lead",
+    "hour_of_day",
+    "day_of_week",
+    "day_of_year_sin",
+    "day_of_year_cos",
+    *(f"same_hour_{k}d_ago" for k in range(1, SAME_HOUR_DAYS + 1)),
+    "same_hour_mean7d",
+    "same_hour_mean3d",
+)
+
+
+def lag_features(window: Floats, first_hour: int, horizon: int) -> tuple[Floats, Floats]:
+    """(origin features (len(ORIGIN_FEATURES),), lead features (horizon, len(LEAD_FEATURES))) of a
+    window of raw hourly means whose last hour is the origin; NaN where a value was not measured."""
+    origin = first_hour + len(window) - 1
+    window = _last_hours(window, LAG_LOOKBACK)
+    power = window[:, HOURLY_MEASURES.index(TARGET)]
+    others = window[:, _OTHER_MEASURES]
+    recent_power = power[-24:]
+    measured_recent = recent_power[~np.isnan(recent_power)]
+    spread = (
+        [measured_recent.std(), measured_recent.max(), measured_recent.min()]
+        if len(measured_recent)
+        else [np.nan] * 3
+    )
+    origin_part = np.concatenate(
+        [
+            power[::-1][:TARGET_LAGS],
+            np.stack([others[-1], others[-2], _tail_mean(others, 6), _tail_mean(others, 24)], axis=1).ravel(),
+            [float(_tail_mean(power[:, None], n)[0]) for n in RECENT_MEANS],
+            spread,
+            [1.0 - len(measured_recent) / 24, origin % 24],
+        ]
+    )
+    return origin_part, _lead_part(power, origin, horizon)
+
+
+def _lead_part(power: Floats, origin: int, horizon: int) -> Floats:
+    leads = np.arange(1, horizon + 1)
+    same_hour = power[(LAG_LOOKBACK - 1) + leads[:, None] - 24 * np.arange(1, SAME_HOUR_DAYS + 1)[None, :]]
+    target = origin + leads
+    day_of_year = 2 * np.pi * ((target // 24) % 365.25) / 365.25
+    return np.column_stack(
+        [
+            leads,
+            target % 24,
+            (target // 24 + 3) % 7,
+            np.sin(day_of_year),
+            np.cos(day_of_year),
+            same_hour,
+            _tail_mean(same_hour.T, SAME_HOUR_DAYS),
+            _tail_mean(same_hour[:, :3].T, 3),
+        ]
+    )
+
+
+def lag_input(window: Floats, first_hour: int, horizon: int) -> npt.NDArray[np.float32]:
+    """The tree ensemble's wide row: origin features, then each lead's features in lead order."""
+    origin_part, lead_part = lag_features(window, first_hour, horizon)
+    return np.concatenate([origin_part, lead_part.ravel()]).astype(np.float32)
+
+
+def lead_rows(window: Floats, first_hour: int, horizon: int) -> npt.NDArray[np.float32]:
+    """One row per lead (origin features + that lead's): what the lead's model is trained on."""
+    origin_part, lead_part = lag_features(window, first_hour, horizon)
+    return np.hstack([np.tile(origin_part, (horizon, 1)), lead_part]).astype(np.float32)
+
+
+def _last_hours(window: Floats, hours: int) -> Floats:
+    if len(window) >= hours:
+        return window[-hours:]
+    padding = np.full((hours - len(window), window.shape[1]), np.nan)
+    return np.vstack([padding, window])
+
+
+def _tail_mean(values: Floats, hours: int) -> Floats:
+    """Mean of each column's measured values among its last `hours` rows (NaN if none is)."""
+    tail = values[-hours:]
+    measured = ~np.isnan(tail)
+    counts = measured.sum(axis=0)
+    sums = np.where(measured, tail, 0.0).sum(axis=0)
+    means: Floats = np.divide(sums, counts, out=np.full(tail.shape[1], np.nan), where=counts > 0)
+    return means
+
+
+# Features that grow with the household's size (kW, A, Wh); voltage, shares and calendar do not.
+_UNSCALED = ("voltage", "missing_share24", "origin_hour")
+_ORIGIN_SCALES = np.array([not name.startswith(_UNSCALED) for name in ORIGIN_FEATURES])
+_LEAD_SCALES = np.array([name.startswith("same_hour") for name in LEAD_FEATURES])
+LEVEL_FEATURE = f"{TARGET}_mean168"
+
+
+def clamp_level(
+    rows: npt.NDArray[np.float32], horizon: int, level_range: Sequence[float]
+) -> tuple[npt.NDArray[np.float32], Floats]:
+    """Wide rows of households outside the level (mean kW over the week) the trees were trained on,
+    rescaled onto its nearest edge; and the factor (1 inside) to multiply their forecasts by.
+
+    The trees split on absolute kW: a household three times the size of the training house would land
+    beyond every split. Scaling it down to the range keeps its shape, and the factor restores its size.
+    """
+    level = rows[:, ORIGIN_FEATURES.index(LEVEL_FEATURE)].astype(np.float64)
+    measured = ~np.isnan(level) & (level > 0)
+    factor = np.ones(len(level))
+    low, high = level_range
+    factor[measured] = level[measured] / np.clip(level[measured], low, high)
+    scales = np.concatenate([_ORIGIN_SCALES, np.tile(_LEAD_SCALES, horizon)])
+    rescaled = np.where(scales[None, :], rows / factor[:, None], rows)
+    return rescaled.astype(np.float32), factor

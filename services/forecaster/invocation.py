@@ -52,6 +52,7 @@ class Context:
     model: Any
     metadata: dict[str, Any]
     model_dir: str
+    members: dict[str, Any]
 
 
 def negotiate(model: LoadedModel, request: InvocationRequest) -> str:
@@ -86,6 +87,7 @@ def invoke(model: LoadedModel, request: InvocationRequest) -> InvocationResponse
         model=model.runtime,
         metadata=model.metadata,
         model_dir=str(model.root),
+        members=model.members,
     )
     try:
         result = _run_hooks(model, request.body, context)

@@ -17,7 +17,7 @@ from services.core.bundle_format import (
 )
 from services.forecaster.bundles import Hooks, load_hooks
 from services.forecaster.errors import BundleError
-from services.forecaster.runtimes import load_lstm, load_prophet
+from services.forecaster.runtimes import load_lstm, load_members, load_prophet
 
 
 @dataclass
@@ -30,6 +30,7 @@ class LoadedModel:
     runtime: Any
     hooks: Hooks
     memory_bytes: int = 0
+    members: dict[str, Any] = field(default_factory=dict)
     loaded_at: float = field(default_factory=time.time)
 
     @property
@@ -55,13 +56,17 @@ def load_model(
     except BundleFormatError as exc:
         raise BundleError(str(exc)) from exc
     hooks = load_hooks(root, module_name=f"wattcast_bundle_{abs(hash((name, str(root), time.time_ns())))}")
+    members: dict[str, Any] = {}
     if flavour is Flavour.PROPHET:
         if hooks.handler is None:
             raise BundleError("a Prophet bundle needs code/inference.py with handler(data, context)")
         runtime = load_prophet(root, uncertainty_samples)
     else:
         runtime = load_lstm(root)
-    return LoadedModel(name, url or str(root), root, flavour, metadata, runtime, hooks, _disk_bytes(root))
+        members = load_members(root, metadata)
+    return LoadedModel(
+        name, url or str(root), root, flavour, metadata, runtime, hooks, _disk_bytes(root), members=members
+    )
 
 
 def _disk_bytes(root: Path) -> int:

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from services.core.bundle_format import ONNX_FILE, PROPHET_FILE, saved_model_dir
+from services.core.bundle_format import GBM_FILE, ONNX_FILE, PROPHET_FILE, saved_model_dir
 from services.forecaster.errors import BundleError, ModelInputError
 
 logger = logging.getLogger(__name__)
@@ -71,6 +71,15 @@ def load_lstm(root: Path, prefer_onnx: bool = True) -> LstmRuntime:
             "package it with ONNX (wattcast train does) or serve it from the full forecaster image"
         )
     return SavedModelRuntime(version)
+
+
+def load_members(root: Path, metadata: dict[str, Any]) -> dict[str, LstmRuntime]:
+    """The bundle's other members the handler blends (today: the tree ensemble in gbm.onnx)."""
+    if "gbm" not in metadata.get("members", {}):
+        return {}
+    if not (root / GBM_FILE).is_file():
+        raise BundleError(f"metadata names a gbm member but the bundle has no {GBM_FILE}")
+    return {"gbm": OnnxRuntime(root / GBM_FILE)}
 
 
 def load_prophet(root: Path, uncertainty_samples: int) -> Any:

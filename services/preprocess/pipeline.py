@@ -208,8 +208,12 @@ def payload_chunks(pairs: list[tuple[ClosedHour, str]], max_bytes: int) -> list[
     return chunks
 
 
+FORECAST_QUANTILES = ("p10", "p50", "p90")  # stored as kw_p10... when the model answers them
+
+
 def _lstm_item(event: ClosedHour, prediction: dict[str, Any], settings: Settings) -> ForecastItem:
     forecast = prediction["forecast"]
+    quantiles = {f"kw_{q}": [f[q] for f in forecast] for q in FORECAST_QUANTILES if q in forecast[0]}
     return ForecastItem(
         event.household_id,
         f"lstm#{forecast[0]['ts']}",
@@ -218,6 +222,7 @@ def _lstm_item(event: ClosedHour, prediction: dict[str, Any], settings: Settings
             "issued_for": forecast[0]["ts"],
             "origin": format_ts(event.hour),
             "kw": [f[features.TARGET] for f in forecast],
+            **quantiles,
             "model": settings.lstm_target_model,
             "event_arrival": event.arrival,
             "expires_at": int(event.arrival) + settings.forecast_ttl_days * 86_400,

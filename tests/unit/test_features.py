@@ -142,3 +142,61 @@ def test_daily_energy_is_mean_power_times_24_over_well_measured_days() -> None:
 
 def test_vectorised_timestamps_equal_the_scalar_ones() -> None:
     assert features.hour_timestamps(HOUR, 30) == [features.hour_ts(HOUR + i) for i in range(30)]
+
+
+def _week(seed: int = 3) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    window = rng.uniform(0.1, 4.0, size=(features.LAG_LOOKBACK, len(features.HOURLY_MEASURES)))
+    window[rng.random(window.shape) < 0.05] = NAN
+    return window
+
+
+def test_lag_features_read_the_hours_they_name() -> None:
+    window = _week()
+    first = HOUR - features.LAG_LOOKBACK + 1  # the origin is HOUR, a Friday at 16:00
+    origin_part, lead_part = features.lag_features(window, first, 24)
+    named = dict(zip(features.ORIGIN_FEATURES, origin_part, strict=True))
+    power = window[:, 0]
+    np.testing.assert_equal(named["global_active_power_lag1"], power[-1])
+    np.testing.assert_equal(named["global_active_power_lag24"], power[-24])
+    assert named["global_active_power_mean6"] == pytest.approx(np.nanmean(power[-6:]))
+    assert named["voltage_mean24"] == pytest.approx(np.nanmean(window[-24:, 2]))
+    assert named["missing_share24"] == pytest.approx(np.isnan(power[-24:]).mean())
+    assert named["origin_hour"] == 16
+    lead = {name: lead_part[:, i] for i, name in enumerate(features.LEAD_FEATURES)}
+    assert lead["lead"].tolist() == list(range(1, 25))
+    assert lead["hour_of_day"][0] == 17 and lead["hour_of_day"][-1] == 16
+    assert lead["day_of_week"][0] == 4  # Friday 17:00; lead 8 is Saturday 00:00
+    assert lead["day_of_week"][7] == 5
+    # power[-1] is the origin; lead 1's hour a day ago is 23 hours before it, lead 24's a week ago 144
+    np.testing.assert_equal(lead["same_hour_1d_ago"][0], power[-24])
+    np.testing.assert_equal(lead["same_hour_7d_ago"][23], power[-145])
+
+
+def test_the_wide_row_lays_out_each_leads_rows() -> None:
+    window = _week(5)
+    first = HOUR - features.LAG_LOOKBACK + 1
+    rows = features.lead_rows(window, first, 6)
+    wide = features.lag_input(window, first, 6)
+    origin_count, lead_count = len(features.ORIGIN_FEATURES), len(features.LEAD_FEATURES)
+    assert rows.shape == (6, origin_count + lead_count) and rows.dtype == np.float32
+    assert wide.shape == (origin_count + 6 * lead_count,)
+    for lead in range(6):
+        np.testing.assert_array_equal(rows[lead, :origin_count], wide[:origin_count])
+        start = origin_count + lead * lead_count
+        np.testing.assert_array_equal(rows[lead, origin_count:], wide[start : start + lead_count])
+
+
+def test_lag_features_of_a_short_or_empty_window_are_missing_not_wrong() -> None:
+    window = _week()[-30:]
+    short_part, _ = features.lag_features(window, HOUR - 29, 24)
+    named = dict(zip(features.ORIGIN_FEATURES, short_part, strict=True))
+    assert named["global_active_power_lag24"] == window[-24, 0] or np.isnan(window[-24, 0])
+    assert named["global_active_power_mean168"] == pytest.approx(np.nanmean(window[:, 0]))
+    empty = np.full((features.LAG_LOOKBACK, 7), NAN)
+    origin_part, lead_part = features.lag_features(empty, HOUR - features.LAG_LOOKBACK + 1, 3)
+    assert np.isnan(origin_part[: features.TARGET_LAGS]).all()
+    assert (
+        named["missing_share24"] < 1 and origin_part[features.ORIGIN_FEATURES.index("missing_share24")] == 1
+    )
+    assert np.isnan(lead_part[:, features.LEAD_FEATURES.index("same_hour_mean7d")]).all()

@@ -75,7 +75,13 @@ class FakeForecaster:
                     {
                         "household_id": instance["household_id"],
                         "forecast": [
-                            {"ts": format_ts(last + timedelta(hours=k + 1)), "global_active_power": 0.5}
+                            {
+                                "ts": format_ts(last + timedelta(hours=k + 1)),
+                                "global_active_power": 0.5,
+                                "p10": 0.2 + k,
+                                "p50": 0.4 + k,
+                                "p90": 0.9 + k,
+                            }
                             for k in range(3)
                         ],
                     }
@@ -216,6 +222,8 @@ def test_lstm_items_carry_the_forecast_and_its_timing() -> None:
     _, _, store = run(events(("a", 30)), history)
     (item,) = store.items.values()
     assert item["kind"] == "lstm" and item["kw"] == [0.5, 0.5, 0.5]
+    assert item["kw_p10"] == [0.2, 1.2, 2.2] and item["kw_p90"] == [0.9, 1.9, 2.9]
+    assert item["kw_p50"] == [0.4, 1.4, 2.4]
     assert item["origin"] == "2010-02-02T06:00:00Z" and item["issued_for"] == "2010-02-02T07:00:00Z"
     assert item["event_arrival"] == pytest.approx(1_700_000_000.0)
     assert item["expires_at"] == int(1_700_000_000.0) + 35 * 86_400  # from the event, so redelivery keeps it

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from scripts.data.uci import default_data_path, hourly_series, load_uci
+from scripts.training.gbm import GbmOptions
 from scripts.training.lstm import LstmOptions, train_lstm
 from scripts.training.prophet import ProphetOptions, bundle_handler, train_household, train_prophet
 from services.core import features
@@ -44,6 +45,7 @@ def lstm_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
         epochs=2,
         validation_days=7,
         batch_size=64,
+        gbm=GbmOptions(max_rounds=40, early_stopping_rounds=10),
     )
     return out, train_lstm(options)
 
@@ -58,10 +60,13 @@ def test_the_lstm_trainer_writes_a_bundle_metrics_and_a_plot(lstm_run: tuple[Pat
         "code/inference.py",
         "code/lib/wattcast_features.py",
         "metadata.json",
+        "gbm.onnx",
     } <= names
     for key in ("test_rmse_kw", "test_mae_kw", "persistence_rmse_kw", "same_hour_yesterday_rmse_kw"):
         assert 0 < metrics[key] < 5
     assert len(metrics["rmse_by_lead_kw"]) == 6
+    assert set(metrics["members_rmse_kw"]) == {"lstm", "gbm", "blend"}
+    assert len(metrics["band_coverage_by_lead"]) == 6
     assert metrics["test_from"] >= "2010-02-15T00:00:00Z"
     saved = json.loads((out / "metrics.json").read_text())
     assert saved["test_rmse_kw"] == metrics["test_rmse_kw"]
@@ -74,9 +79,9 @@ def test_the_lstm_bundle_serves_its_offline_prediction(
     out, _ = lstm_run
     model = load_model("lstm", unpack_bundle(out / "model.tar.gz", tmp_path / "lstm", 10**9))
     metadata = json.loads((model.root / "metadata.json").read_text())
-    assert metadata["lookback"] == 24 and metadata["train_end"] == "2010-02-15"
-    assert metadata["trained_on"][1] == "2010-02-15"
-    series = hourly_series(load_uci(default_data_path(), start="2010-02-20", end="2010-02-22"))
+    assert metadata["lookback"] == features.LAG_LOOKBACK and metadata["members"]["lstm"]["lookback"] == 24
+    assert metadata["train_end"] == "2010-02-15" and metadata["trained_on"][1] == "2010-02-15"
+    series = hourly_series(load_uci(default_data_path(), start="2010-02-13", end="2010-02-22"))
     hours = [
         {
             "ts": features.hour_ts(series.start + i),
@@ -87,8 +92,19 @@ def test_the_lstm_bundle_serves_its_offline_prediction(
     body = json.dumps({"instances": [{"household_id": "h000", "hours": hours}]}).encode()
     served = json.loads(invoke(model, InvocationRequest(body)).body)["predictions"][0]["forecast"]
     x, scaling = features.model_input(series, features.WindowSpec(24, 6))
-    offline = features.decode_forecast(model.runtime.predict(x[None])[0], scaling)
+    lstm_kw = features.decode_forecast(model.runtime.predict(x[None])[0], scaling)
+    lags = features.lag_input(series.values[-168:], series.last - 167, 6)
+    rows, factor = features.clamp_level(lags[None], 6, metadata["members"]["gbm"]["level_range_kw"])
+    gbm = model.members["gbm"].predict(rows)[0] * factor[0]
+    blend = metadata["blend"]
+    offline = np.maximum(
+        np.asarray(blend["lstm_weight"]) * lstm_kw + (1 - np.asarray(blend["lstm_weight"])) * gbm, 0
+    )
     assert [f["global_active_power"] for f in served] == pytest.approx(offline.tolist(), abs=1e-5)
+    scale = np.sqrt(np.maximum(offline, blend["band_floor_kw"]))
+    band = np.sort([offline + np.asarray(blend["band_z"][q]) * scale for q in ("p10", "p50", "p90")], axis=0)
+    quantiles = np.array([[f["p10"], f["p50"], f["p90"]] for f in served])
+    np.testing.assert_allclose(quantiles, np.maximum(band, 0).T, atol=1e-5)
 
 
 def test_prophet_training_evaluates_through_the_handler_and_round_trips(tmp_path: Path) -> None:
@@ -99,9 +115,23 @@ def test_prophet_training_evaluates_through_the_handler_and_round_trips(tmp_path
     assert summary["households"] == 2 and summary["households_per_minute"] > 0
     for household in ("h000", "h001"):
         metrics = json.loads((tmp_path / household / "metrics.json").read_text())
-        (february,) = metrics["by_month"]
-        assert february["month"] == "2010-02" and february["model_ape_pct"] >= 0
-        assert metrics["naive_mape_pct"] == february["naive_ape_pct"]
+        cases = metrics["by_month"]
+        assert [(c["month"], c["as_of_day"]) for c in cases] == [
+            ("2010-02", 8),
+            ("2010-02", 15),
+            ("2010-02", 22),
+        ]
+        (february,) = [c for c in cases if c["as_of_day"] == 15]
+        assert february["model_ape_pct"] >= 0 and metrics["naive_mape_pct"] == february["naive_ape_pct"]
+        for case in cases:
+            inside = (
+                case["projected_month_kwh_lower"]
+                <= case["month_actual_kwh"]
+                <= case["projected_month_kwh_upper"]
+            )
+            assert case["inside_interval"] is inside
+        complete = [c for c in cases if c["complete"]]
+        assert metrics["interval_cases"] == len(complete)
     assert (tmp_path / "h000" / "components.png").read_bytes()[:4] == b"\x89PNG"
     served = load_model("p", unpack_bundle(tmp_path / "h000" / "model.tar.gz", tmp_path / "unpacked", 10**9))
     request = {
@@ -133,3 +163,51 @@ def test_the_full_data_lstm_beats_persistence_and_the_target(tmp_path: Path) -> 
 def test_the_full_data_prophet_beats_the_naive_run_rate_by_20_percent(tmp_path: Path) -> None:
     metrics = train_household("h000", ProphetOptions(data=FULL_DATA, out=tmp_path))
     assert metrics["rest_of_month_mape_pct"] <= 0.8 * metrics["naive_mape_pct"]
+
+
+def test_evaluate_scores_the_served_bundles_as_training_measured_them(
+    lstm_run: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    from scripts.evaluation.report import EvaluationOptions, evaluate, headline
+
+    out, metrics = lstm_run
+    prophet_dir = tmp_path / "prophet"
+    train_household("h000", ProphetOptions(data=default_data_path(), out=prophet_dir, train_end="2010-02-01"))
+    report = evaluate(
+        EvaluationOptions(
+            data=default_data_path(),
+            out=tmp_path / "evaluation",
+            lstm=out / "model.tar.gz",
+            prophet_dir=prophet_dir,
+            train_end="2010-02-15",
+        )
+    )
+    next_hours = report["households"]["h000"]["next_hours"]
+    served = next_hours["by_lead"]["bundle"]["rmse_kw"]
+    assert served == pytest.approx(metrics["blend_rmse_by_lead_kw"], abs=2e-4)
+    assert next_hours["band_p10_p90_coverage_by_lead"] == pytest.approx(
+        metrics["band_coverage_by_lead"], abs=2e-3
+    )
+    months_report = evaluate(
+        EvaluationOptions(
+            data=default_data_path(),
+            out=tmp_path / "evaluation",
+            lstm=None,
+            prophet_dir=prophet_dir,
+            train_end="2010-02-01",
+        )
+    )
+    months = months_report["households"]["h000"]["months"]
+    assert [(c["month"], c["as_of_day"]) for c in months["cases"]] == [("2010-02", d) for d in (8, 15, 22)]
+    assert months["interval_cases"] == sum(c["complete"] for c in months["cases"])
+    assert set(months["mape_pct_from_day15"]) == {
+        "model",
+        "climatology",
+        "climatology_scaled",
+        "naive",
+    }
+    assert headline(report)["h000"]["bundle_rmse_lead1"] == served[0]
+    saved = json.loads((tmp_path / "evaluation" / "evaluation.json").read_text())
+    assert saved["households"]["h000"]["months"]["cases"] == months["cases"]
+    for plot in ("h000_rmse_by_lead.png", "h000_band_calibration.png", "h000_months.png"):
+        assert (tmp_path / "evaluation" / plot).read_bytes()[:4] == b"\x89PNG"

@@ -10,7 +10,8 @@ model, which serves households without their own) rescales its forecast by the r
 modelled kWh over the measured days (at least MIN_DAYS_FOR_LEVEL, bounded to LEVEL_BOUNDS), so it
 forecasts any household on that household's scale. A household's own model does not: on the UCI test
 months the ratio from two weeks is noisier than the model's own level (see the training metrics).
-With `Accept: image/png` the answer is the forecast and components plot.
+With `Accept: image/png` the answer is a picture of the household's month (measured days, the rest
+with its interval, the projected total), Prophet's components and the household's hourly profile.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import io
 import json
 import threading
 from calendar import monthrange
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,6 @@ BUNDLE = Path(__file__).resolve().parent.parent
 METADATA = json.loads((BUNDLE / "metadata.json").read_text()) if (BUNDLE / "metadata.json").exists() else {}
 MIN_DAYS_FOR_LEVEL = 3
 LEVEL_BOUNDS = (0.2, 5.0)
-PLOT_HISTORY_DAYS = 56
 _lock = threading.Lock()  # Prophet's sampling uses numpy's global state and the model's attributes
 _model: Any = None
 
@@ -51,7 +51,7 @@ def handler(data: Any, context: Any) -> tuple[Any, str]:
             _seed(request)
         )  # the same request gets the same samples: a retried write changes nothing
         if "image/png" in (getattr(context, "accept_header", None) or ""):
-            return _plot(model, request), "image/png"
+            return _plot(model, request, metadata), "image/png"
         answer = _project(model, request, metadata)
     return json.dumps(answer), "application/json"
 
@@ -159,19 +159,29 @@ def _level(samples: np.ndarray, dates: pd.DatetimeIndex, actuals: dict[date, flo
     return float(np.clip(sum(actuals.values()) / modelled, *LEVEL_BOUNDS))
 
 
-def _plot(model: Any, request: dict[str, Any]) -> bytes:
+def _plot(model: Any, request: dict[str, Any], metadata: dict[str, Any]) -> bytes:
+    """The household's month (measured days, the rest with its interval, the projected total), then
+    Prophet's components over the month, then the household's hourly profile, stacked in one PNG."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.image as mpimg
     import matplotlib.pyplot as plt
 
+    answer = _project(model, request, metadata)
     as_of = request["as_of"]
-    end = as_of.replace(day=monthrange(as_of.year, as_of.month)[1])
-    start = as_of - timedelta(days=PLOT_HISTORY_DAYS)
-    forecast = model.predict(pd.DataFrame({"ds": pd.date_range(start, end, freq="D")}))
+    month_end = as_of.replace(day=monthrange(as_of.year, as_of.month)[1])
+    dates = pd.date_range(as_of.replace(day=1), month_end, freq="D")
+    components = model.plot_components(model.predict(pd.DataFrame({"ds": dates})))
+    for axis in components.axes:
+        axis.tick_params(axis="x", labelrotation=30)
+    components.tight_layout()
+    figures = [_month_figure(plt, request, answer), components]
+    profile = metadata.get("hourly_profile_kw")
+    if profile:
+        figures.append(_profile_figure(plt, profile))
     images = []
-    for figure in (model.plot(forecast), model.plot_components(forecast)):
+    for figure in figures:
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=80)
         plt.close(figure)
@@ -182,3 +192,44 @@ def _plot(model: Any, request: dict[str, Any]) -> bytes:
     out = io.BytesIO()
     mpimg.imsave(out, np.concatenate(padded, axis=0), format="png")
     return out.getvalue()
+
+
+def _month_figure(plt: Any, request: dict[str, Any], answer: dict[str, Any]) -> Any:
+    figure, axis = plt.subplots(figsize=(9, 4))
+    measured = sorted(request["actuals"].items())
+    if measured:
+        axis.bar([d for d, _ in measured], [v for _, v in measured], color="tab:blue", label="measured")
+    days = [date.fromisoformat(d["date"]) for d in answer["forecast"]]
+    axis.plot(days, [d["kwh"] for d in answer["forecast"]], color="tab:orange", marker="o", label="forecast")
+    axis.fill_between(
+        days,
+        [d["kwh_lower"] for d in answer["forecast"]],
+        [d["kwh_upper"] for d in answer["forecast"]],
+        color="tab:orange",
+        alpha=0.25,
+        label=f"{answer['interval_width']:.0%} interval",
+    )
+    axis.set_title(
+        f"Household {request['household_id']}, {answer['month']}: projected "
+        f"{answer['projected_month_kwh']:.0f} kWh ({answer['projected_month_kwh_lower']:.0f}"
+        f"-{answer['projected_month_kwh_upper']:.0f}), {answer['actual_to_date_kwh']:.0f} kWh so far"
+    )
+    axis.set_xlabel("day")
+    axis.set_ylabel("energy (kWh per day)")
+    axis.legend(loc="upper left")
+    figure.autofmt_xdate()
+    figure.tight_layout()
+    return figure
+
+
+def _profile_figure(plt: Any, profile: dict[str, list[float | None]]) -> Any:
+    figure, axis = plt.subplots(figsize=(9, 2.6))
+    for name, values in profile.items():
+        axis.plot(range(24), [np.nan if v is None else v for v in values], marker=".", label=name)
+    axis.set_title("daily profile: mean power by hour (training period)")
+    axis.set_xlabel("hour of day (UTC)")
+    axis.set_ylabel("power (kW)")
+    axis.set_xticks(range(0, 24, 3))
+    axis.legend()
+    figure.tight_layout()
+    return figure

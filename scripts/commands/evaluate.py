@@ -1,0 +1,50 @@
+"""`wattcast evaluate`: backtest the served bundles against baselines; JSON and plots in a folder."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "evaluate", help="backtest the LSTM and Prophet bundles as served, against baselines"
+    )
+    parser.add_argument("--data", type=Path, default=None, help="UCI file (default: the bundled slice)")
+    parser.add_argument("--lstm", type=Path, default=Path("out/lstm/model.tar.gz"), help="LSTM bundle")
+    parser.add_argument(
+        "--prophet-dir",
+        type=Path,
+        default=Path("out/prophet"),
+        help="folder of <household>/model.tar.gz (wattcast train prophet --out)",
+    )
+    parser.add_argument("--household", action="append", help="household id (default h000); repeatable")
+    parser.add_argument("--train-end", default="2010-01-01", help="first test day (default 2010-01-01)")
+    parser.add_argument("--out", type=Path, default=Path("out/evaluation"), help="output folder")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from scripts.data.uci import default_data_path
+    from scripts.evaluation.report import EvaluationOptions, evaluate, headline
+
+    lstm = args.lstm if args.lstm.exists() else None
+    prophet_dir = args.prophet_dir if args.prophet_dir.is_dir() else None
+    if lstm is None and prophet_dir is None:
+        print(f"nothing to evaluate: no {args.lstm} and no {args.prophet_dir}/ (run wattcast train first)")
+        return 2
+    report = evaluate(
+        EvaluationOptions(
+            data=args.data or default_data_path(),
+            out=args.out,
+            lstm=lstm,
+            prophet_dir=prophet_dir,
+            households=tuple(args.household or ("h000",)),
+            train_end=args.train_end,
+        )
+    )
+    print(json.dumps(headline(report), indent=2))
+    print(f"report: {args.out / 'evaluation.json'}  plots: {args.out}/")
+    return 0
