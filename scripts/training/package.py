@@ -13,6 +13,7 @@ import json
 import shutil
 import tarfile
 import tempfile
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +35,10 @@ def package_lstm(
         model.export(str(root / fmt.SAVED_MODEL_VERSION), format="tf_saved_model", verbose=False)
         if onnx:
             _convert_to_onnx(model, root / fmt.ONNX_FILE, metadata)
+        _copy_handler(root, fmt.Flavour.LSTM)
         if gbm_onnx is not None:
             (root / fmt.GBM_FILE).write_bytes(gbm_onnx)
-        _copy_handler(root, fmt.Flavour.LSTM)
+            (root / fmt.REQUIREMENTS_FILE).write_text(f"onnxruntime=={version('onnxruntime')}\n")
         (root / fmt.LIB_DIR).mkdir()
         shutil.copy(features.__file__, root / fmt.LIB_DIR / f"{fmt.FEATURES_MODULE}.py")
         _write_metadata(root, {**metadata, "keras_version": keras.__version__})

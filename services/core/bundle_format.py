@@ -10,6 +10,8 @@ A bundle (model.tar.gz) unpacks to:
                                                                output the handler blends ("members")
     Prophet   model.json                                       prophet.serialize.model_to_json
     both      code/inference.py                                the handlers (TF Serving hooks)
+              code/requirements.txt                            a blended LSTM's: onnxruntime, for
+                                                               the managed TF Serving container
               code/lib/                                        modules only that handler imports
               metadata.json                                    BundleMetadata below
 """
@@ -31,6 +33,7 @@ PROPHET_FILE = "model.json"
 SAVED_MODEL_FILE = "saved_model.pb"
 SAVED_MODEL_VERSION = "1"  # the version folder the packager writes
 HANDLER_FILE = "code/inference.py"
+REQUIREMENTS_FILE = "code/requirements.txt"  # what the managed TF Serving container pip-installs
 LIB_DIR = "code/lib"
 FEATURES_MODULE = "wattcast_features"  # services/core/features.py as the LSTM handler imports it
 VERSION_DIR = re.compile(r"^\d+$")

@@ -390,6 +390,7 @@ def lag_features(window: Floats, first_hour: int, horizon: int) -> tuple[Floats,
     window = _last_hours(window, LAG_LOOKBACK)
     power = window[:, HOURLY_MEASURES.index(TARGET)]
     others = window[:, _OTHER_MEASURES]
+    means = _TailMeans(window)
     recent_power = power[-24:]
     measured_recent = recent_power[~np.isnan(recent_power)]
     spread = (
@@ -397,16 +398,37 @@ def lag_features(window: Floats, first_hour: int, horizon: int) -> tuple[Floats,
         if len(measured_recent)
         else [np.nan] * 3
     )
+    target = HOURLY_MEASURES.index(TARGET)
     origin_part = np.concatenate(
         [
             power[::-1][:TARGET_LAGS],
-            np.stack([others[-1], others[-2], _tail_mean(others, 6), _tail_mean(others, 24)], axis=1).ravel(),
-            [float(_tail_mean(power[:, None], n)[0]) for n in RECENT_MEANS],
+            np.stack(
+                [others[-1], others[-2], means.last(6)[_OTHER_MEASURES,], means.last(24)[_OTHER_MEASURES,]],
+                axis=1,
+            ).ravel(),
+            [means.last(n)[target] for n in RECENT_MEANS],
             spread,
             [1.0 - len(measured_recent) / 24, origin % 24],
         ]
     )
     return origin_part, _lead_part(power, origin, horizon)
+
+
+class _TailMeans:
+    """Means of each column's measured values over the last n rows, for any n, from one cumulative sum."""
+
+    def __init__(self, window: Floats) -> None:
+        backwards = window[::-1]
+        measured = ~np.isnan(backwards)
+        self._sums = np.cumsum(np.where(measured, backwards, 0.0), axis=0)
+        self._counts = np.cumsum(measured, axis=0)
+
+    def last(self, hours: int) -> Floats:
+        counts = self._counts[hours - 1]
+        means: Floats = np.divide(
+            self._sums[hours - 1], counts, out=np.full(len(counts), np.nan), where=counts > 0
+        )
+        return means
 
 
 def _lead_part(power: Floats, origin: int, horizon: int) -> Floats:

@@ -200,3 +200,21 @@ def test_lag_features_of_a_short_or_empty_window_are_missing_not_wrong() -> None
         named["missing_share24"] < 1 and origin_part[features.ORIGIN_FEATURES.index("missing_share24")] == 1
     )
     assert np.isnan(lead_part[:, features.LEAD_FEATURES.index("same_hour_mean7d")]).all()
+
+
+def test_a_household_beyond_the_trained_level_is_scaled_onto_its_edge_and_back() -> None:
+    window = _week(7)
+    first = HOUR - features.LAG_LOOKBACK + 1
+    row = features.lag_input(window, first, 4)[None]
+    level = float(row[0, features.ORIGIN_FEATURES.index(features.LEVEL_FEATURE)])
+    inside, factor = features.clamp_level(row, 4, [level / 2, level * 2])
+    np.testing.assert_array_equal(inside, row)
+    assert factor.tolist() == [1.0]
+    tripled = window.copy()
+    tripled[:, [0, 1, 3, 4, 5, 6]] *= 3  # every measure but voltage grows with the household
+    big = features.lag_input(tripled, first, 4)[None]
+    clamped, factor = features.clamp_level(big, 4, [level / 2, level * 2])
+    assert factor[0] == pytest.approx(1.5)  # 3x the level, the edge is 2x
+    np.testing.assert_allclose(
+        clamped, features.lag_input(window * np.where(np.arange(7) == 2, 1, 2), first, 4)[None], rtol=1e-5
+    )

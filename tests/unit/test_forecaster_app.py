@@ -118,6 +118,7 @@ def test_a_scaled_household_is_forecast_on_its_own_scale(single: FlaskClient) ->
             "instances[0]",
         ),
         (b"a,b\n1,2", "text/csv", 415, "Content-Type must be application/json"),
+        (json.dumps({"instances": [["not", "an", "object"]]}).encode(), "application/json", 400, "object"),
     ],
 )
 def test_bad_requests_get_a_4xx_with_a_message(single, body, content_type, status, words) -> None:

@@ -61,6 +61,7 @@ def test_the_lstm_trainer_writes_a_bundle_metrics_and_a_plot(lstm_run: tuple[Pat
         "code/lib/wattcast_features.py",
         "metadata.json",
         "gbm.onnx",
+        "code/requirements.txt",
     } <= names
     for key in ("test_rmse_kw", "test_mae_kw", "persistence_rmse_kw", "same_hour_yesterday_rmse_kw"):
         assert 0 < metrics[key] < 5
@@ -152,17 +153,22 @@ def test_prophet_training_evaluates_through_the_handler_and_round_trips(tmp_path
 
 @pytest.mark.slow
 @pytest.mark.skipif(not FULL_DATA.exists(), reason="the full UCI file is not on this machine")
-def test_the_full_data_lstm_beats_persistence_and_the_target(tmp_path: Path) -> None:
+def test_the_full_data_bundle_is_ahead_of_every_peer_with_a_calibrated_band(tmp_path: Path) -> None:
     metrics = train_lstm(LstmOptions(data=FULL_DATA, out=tmp_path))
-    assert metrics["test_rmse_kw"] <= 0.55 < metrics["persistence_rmse_kw"]
-    assert metrics["train_seconds"] <= 600
+    assert metrics["members_rmse_kw"]["blend"] < 0.46  # LightGBM per lead, the best peer measured: 0.459
+    assert metrics["members_rmse_lead24_kw"]["blend"] < 0.612
+    assert metrics["members_rmse_kw"]["lstm"] <= 0.53 < metrics["persistence_rmse_kw"]
+    coverage = metrics["band_coverage_by_lead"]
+    assert 0.75 <= coverage[0] <= 0.85 and 0.75 <= coverage[-1] <= 0.85
+    assert metrics["train_seconds"] <= 900
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not FULL_DATA.exists(), reason="the full UCI file is not on this machine")
-def test_the_full_data_prophet_beats_the_naive_run_rate_by_20_percent(tmp_path: Path) -> None:
+def test_the_full_data_prophet_meets_the_month_target(tmp_path: Path) -> None:
     metrics = train_household("h000", ProphetOptions(data=FULL_DATA, out=tmp_path))
-    assert metrics["rest_of_month_mape_pct"] <= 0.8 * metrics["naive_mape_pct"]
+    assert metrics["rest_of_month_mape_pct_complete_months"] <= 6.0
+    assert metrics["rest_of_month_mape_pct"] <= 0.5 * metrics["naive_mape_pct"]
 
 
 def test_evaluate_scores_the_served_bundles_as_training_measured_them(

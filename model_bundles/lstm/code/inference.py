@@ -58,7 +58,7 @@ def handler(data: Any, context: Any) -> tuple[bytes, str]:
     ready, answers = [], []  # ready: (answer slot, household, LSTM input, scaling, lag row, origin)
     for i, instance in enumerate(instances):
         try:
-            ready.append((len(answers), instance.get("household_id"), *_encode(instance, i)))
+            ready.append((len(answers), _household(instance), *_encode(instance, i)))
             answers.append(None)
         except BadRequest as exc:
             if not per_instance:
