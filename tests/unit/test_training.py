@@ -152,6 +152,7 @@ def test_prophet_training_evaluates_through_the_handler_and_round_trips(tmp_path
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # training the bundle takes 7-10 minutes on 2 busy cores
 @pytest.mark.skipif(not FULL_DATA.exists(), reason="the full UCI file is not on this machine")
 def test_the_full_data_bundle_is_ahead_of_every_peer_with_a_calibrated_band(tmp_path: Path) -> None:
     metrics = train_lstm(LstmOptions(data=FULL_DATA, out=tmp_path))
