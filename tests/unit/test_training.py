@@ -218,3 +218,31 @@ def test_evaluate_scores_the_served_bundles_as_training_measured_them(
     assert saved["households"]["h000"]["months"]["cases"] == months["cases"]
     for plot in ("h000_rmse_by_lead.png", "h000_band_calibration.png", "h000_months.png"):
         assert (tmp_path / "evaluation" / plot).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_blended_bundle_needs_its_widest_members_hours_and_runs_its_trees_itself_on_tf_serving(
+    lstm_run: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    out, _ = lstm_run
+    model = load_model("lstm", unpack_bundle(out / "model.tar.gz", tmp_path / "lstm", 10**9))
+    series = hourly_series(load_uci(default_data_path(), start="2010-02-13", end="2010-02-22"))
+    hours = [
+        {
+            "ts": features.hour_ts(series.start + i),
+            **dict(zip(features.HOURLY_MEASURES, nulls_for_nan(row), strict=True)),
+        }
+        for i, row in enumerate(series.values)
+    ]
+    short = {"instances": [{"household_id": "h", "hours": hours[-100:]}], "errors": "per_instance"}
+    (answer,) = json.loads(invoke(model, InvocationRequest(json.dumps(short).encode())).body)["predictions"]
+    assert answer == {
+        "household_id": "h",
+        "error": f"instances[0]: the model needs the last {features.LAG_LOOKBACK} hours; "
+        "the hours given span 100",
+    }
+    body = json.dumps({"instances": [{"household_id": "h", "hours": hours}]}).encode()
+    served = invoke(model, InvocationRequest(body)).body
+    # the managed TF Serving container passes no members: the handler loads gbm.onnx itself
+    assert model.hooks.handler is not None
+    alone, _ = model.hooks.handler(io.BytesIO(body), SimpleNamespace(model=model.runtime))
+    assert json.loads(alone) == json.loads(served)
