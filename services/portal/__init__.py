@@ -1,1 +1,1 @@
-"""The household's view (issue 13): tariffs and bills first; the API comes next."""
+"""The household's view (issue 13): tariffs and month bills so far; the API comes next."""
