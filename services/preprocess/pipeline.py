@@ -282,6 +282,11 @@ def _projection_item(
                     "forecast",
                 )
             },
+            **(
+                {"remaining_kwh_samples": answer["remaining_kwh_samples"]}
+                if "remaining_kwh_samples" in answer
+                else {}
+            ),
             "model": model,
             "event_arrival": event.arrival,
             "expires_at": int(event.arrival) + settings.forecast_ttl_days * 86_400,

@@ -101,6 +101,7 @@ class FakeForecaster:
             "projected_month_kwh_lower": 1.5,
             "projected_month_kwh_upper": 2.5,
             "forecast": [],
+            "remaining_kwh_samples": [0.9, 1.0, 1.1],
         }
         return answer, "prophet/default.tar.gz"
 
@@ -161,6 +162,7 @@ def test_a_closed_day_asks_for_the_rest_of_the_month_with_the_measured_days() ->
     assert household == "a" and request["as_of"] == "2010-02-03"
     assert request["days"] == [{"date": "2010-02-01", "kwh": 48.0}, {"date": "2010-02-02", "kwh": 48.0}]
     assert outcome.projections_stored == 1 and ("a", "month#2010-02#2010-02-03") in store.items
+    assert store.items[("a", "month#2010-02#2010-02-03")]["remaining_kwh_samples"] == [0.9, 1.0, 1.1]
 
 
 def test_the_last_day_of_a_month_projects_the_next_month_from_nothing() -> None:

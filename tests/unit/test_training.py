@@ -143,6 +143,13 @@ def test_prophet_training_evaluates_through_the_handler_and_round_trips(tmp_path
     answer = json.loads(invoke(served, InvocationRequest(json.dumps(request).encode())).body)
     assert answer["month"] == "2010-02" and answer["level_adjustment"] == 1.0
     assert len(answer["forecast"]) == 14
+    samples = np.asarray(answer["remaining_kwh_samples"])
+    assert len(samples) == served.runtime.uncertainty_samples
+    to_date = answer["actual_to_date_kwh"]
+    low, high = np.percentile(to_date + samples, [10, 90])
+    assert (answer["projected_month_kwh_lower"], answer["projected_month_kwh_upper"]) == pytest.approx(
+        (low, high), abs=0.01
+    )
     direct = json.loads(
         bundle_handler().handler(
             io.BytesIO(json.dumps(request).encode()), SimpleNamespace(model=served.runtime)

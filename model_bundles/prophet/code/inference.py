@@ -3,7 +3,9 @@
 Request: {"household_id", "as_of": "2010-11-15", "days": [{"date", "kwh"}, ...]} with the measured
 days of the month before `as_of`. Answer: month-to-date actuals, a forecast (with an interval) for
 each remaining day, and the projected month total with an interval taken from Prophet's joint
-predictive samples (summed per sample, so the interval of the total is honest, not a sum of bounds).
+predictive samples (summed per sample, so the interval of the total is honest, not a sum of bounds);
+the samples of the remaining total themselves as `remaining_kwh_samples`, for intervals of derived
+figures such as the cost.
 
 Month-to-date level: a bundle whose metadata sets "level_adjustment": "month_to_date" (the default
 model, which serves households without their own) rescales its forecast by the ratio of measured to
@@ -146,6 +148,8 @@ def _project(model: Any, request: dict[str, Any], metadata: dict[str, Any]) -> d
         "projected_month_kwh_upper": round(float(np.percentile(totals, high_q)), 4),
         "level_adjustment": round(level, 4),
         "interval_width": width,
+        # the joint samples of the remaining days' total: a cost interval comes from the same draws
+        "remaining_kwh_samples": np.round(future.sum(axis=0), 3).tolist(),
     }
 
 
