@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "scripts.commands.bench",
     "scripts.commands.containers",
     "scripts.commands.terraform",
+    "scripts.commands.portal",
 )
 
 

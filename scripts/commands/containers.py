@@ -6,7 +6,15 @@ import argparse
 import subprocess
 from typing import Any
 
-IMAGE_NAMES = ("ingest", "preprocess", "forecaster", "runner", "forecaster-slim", "forecaster-local")
+IMAGE_NAMES = (
+    "ingest",
+    "preprocess",
+    "portal",
+    "forecaster",
+    "runner",
+    "forecaster-slim",
+    "forecaster-local",
+)
 NAMES_HELP = f"any of {', '.join(IMAGE_NAMES)} (default: all)"
 
 

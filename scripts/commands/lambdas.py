@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 # Where each function's Runtime API listens by default (kept here so --help needs no import).
-DEFAULT_ADDRESSES = "ingest=127.0.0.1:9001, preprocess=127.0.0.1:9002"
+DEFAULT_ADDRESSES = "ingest=127.0.0.1:9001, preprocess=127.0.0.1:9002, alerts=127.0.0.1:9003"
 
 
 def register(subparsers: Any) -> None:

@@ -54,6 +54,7 @@ class Image:
 IMAGES = (
     Image("ingest", REPO / "docker/ingest.Dockerfile", REPO / "services/ingest/handler.py"),
     Image("preprocess", REPO / "docker/preprocess.Dockerfile", REPO / "services/preprocess/handler.py"),
+    Image("portal", REPO / "docker/portal.Dockerfile", REPO / "services/portal/handler.py"),
     Image("forecaster", REPO / "docker/forecaster.Dockerfile", REPO / "services/forecaster/serve.py"),
     Image("runner", REPO / "docker/runner.Dockerfile", REPO / "scripts/local/lambda_runner.py"),
     # the SageMaker image without TensorFlow: bundles that carry model.onnx, and Prophet

@@ -45,9 +45,17 @@ def bootstrap(clients: AwsClients, readings_shards: int = 2, timeout_seconds: fl
     _create_bucket(clients, settings.data_bucket)
     for queue in (settings.dead_letter_queue, settings.stream_failures_queue):
         clients.sqs.create_queue(QueueName=queue)  # idempotent for identical attributes
+    create_alerts_topic(clients)
     for stream in stream_specs(settings, readings_shards):
         wait_for_stream(clients, stream.name, timeout_seconds)
     logger.info("resources ready: %s", ", ".join(s.name for s in stream_specs(settings)))
+
+
+def create_alerts_topic(clients: AwsClients) -> str:
+    """The alerts topic (CreateTopic is idempotent); the stack exports its ARN to the alerts function
+    as WATTCAST_ALERTS_TOPIC_ARN, which Terraform sets on AWS."""
+    arn: str = clients.client("sns").create_topic(Name=clients.settings.alerts_topic)["TopicArn"]
+    return arn
 
 
 def _create_stream(clients: AwsClients, stream: StreamSpec) -> None:

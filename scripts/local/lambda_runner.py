@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 # Where each function's Runtime API listens unless --runtime-api says otherwise (loopback by default;
 # docker-compose binds 0.0.0.0 so the function containers reach it).
-DEFAULT_PORTS = {"ingest": 9001, "preprocess": 9002}
+DEFAULT_PORTS = {"ingest": 9001, "preprocess": 9002, "alerts": 9003}
 DEFAULT_HOST = "127.0.0.1"
 
 
@@ -36,7 +36,11 @@ class RunnerConfigError(WattcastError):
 
 def short_names(settings: Settings) -> dict[str, str]:
     """Function name -> its short name (the key of --runtime-api and DEFAULT_PORTS)."""
-    return {settings.ingest_function: "ingest", settings.preprocess_function: "preprocess"}
+    return {
+        settings.ingest_function: "ingest",
+        settings.preprocess_function: "preprocess",
+        settings.alerts_function: "alerts",
+    }
 
 
 def parse_runtime_apis(values: list[str], settings: Settings) -> dict[str, tuple[str, int]]:

@@ -80,5 +80,12 @@ def preprocess_mapping(settings: Settings) -> EventSourceMapping:
     )
 
 
+def alerts_mapping(settings: Settings) -> EventSourceMapping:
+    """The hourly stream's second consumer: the household alerts."""
+    return _stream_mapping(
+        settings, "alerts", "services.portal.handler.alerts_handler", settings.hourly_stream
+    )
+
+
 def default_mappings(settings: Settings) -> list[EventSourceMapping]:
-    return [ingest_mapping(settings), preprocess_mapping(settings)]
+    return [ingest_mapping(settings), preprocess_mapping(settings), alerts_mapping(settings)]

@@ -13,7 +13,7 @@ import os
 import time
 from typing import Any
 
-from scripts.local.bootstrap import bootstrap
+from scripts.local.bootstrap import bootstrap, create_alerts_topic
 from scripts.local.emulator import MotoEmulator, use_emulator_environment
 from scripts.local.esm.checkpoints import JsonFileCheckpointStore
 from scripts.local.esm.invokers import InProcessInvoker
@@ -21,6 +21,7 @@ from scripts.local.esm.runner import MappingRunner
 from scripts.local.esm.status import status_path
 from scripts.local.forecaster_process import ForecasterProcess
 from scripts.local.mappings import EventSourceMapping, default_mappings
+from scripts.local.portal_process import PortalProcess
 from services.core.clients import AwsClients, reset_clients
 from services.core.settings import Settings
 
@@ -47,21 +48,52 @@ class EmbeddedStack:
         self.runners: list[MappingRunner] = []
         self.clients: AwsClients | None = None
         self.forecaster: ForecasterProcess | None = None
+        self.portal: PortalProcess | None = None
 
-    def start(self, *, mappings: bool = True, forecaster: bool = True, create_resources: bool = True) -> str:
+    def start(
+        self,
+        *,
+        mappings: bool = True,
+        forecaster: bool = True,
+        create_resources: bool = True,
+        portal: bool = True,
+    ) -> str:
         """Start (or find) the emulator, create the resources (unless Terraform made them already),
-        start the forecaster and the mappings."""
+        start the forecaster, the household API and the mappings."""
         self.endpoint = os.environ.get("AWS_ENDPOINT_URL") or self._start_emulator()
         reset_clients()
         settings = self._settings or Settings.from_env()
         self.clients = AwsClients(settings)
         if create_resources:
             bootstrap(self.clients, readings_shards=self._readings_shards)
+        self._use_alerts_topic()
         if forecaster:
             self.start_forecaster()
+        if portal:
+            self.start_portal()
         if mappings:
             self.start_mappings(default_mappings(settings))
         return self.endpoint
+
+    def _use_alerts_topic(self) -> None:
+        """The alerts function reads the topic's ARN from WATTCAST_ALERTS_TOPIC_ARN, as on AWS."""
+        assert self.clients is not None
+        settings = self.clients.settings
+        if not settings.alerts_topic_arn:
+            os.environ["WATTCAST_ALERTS_TOPIC_ARN"] = arn = create_alerts_topic(self.clients)
+            reset_clients()
+            self.clients = AwsClients(settings.replace(alerts_topic_arn=arn))
+
+    def start_portal(self) -> str:
+        """The household API's local gateway on loopback (WATTCAST_PORTAL_URL)."""
+        assert self.clients is not None
+        stack_dir = self.clients.settings.stack_dir
+        stack_dir.mkdir(parents=True, exist_ok=True)
+        if self.portal is None:
+            self.portal = PortalProcess(log=stack_dir / "portal.log")
+        self.portal.start()
+        os.environ["WATTCAST_PORTAL_URL"] = self.portal.url
+        return self.portal.url
 
     def start_forecaster(self) -> str:
         """The forecaster on loopback; boto3's sagemaker-runtime is pointed at it."""
@@ -123,6 +155,10 @@ class EmbeddedStack:
         self.runners.clear()
         self.stop_forecaster()
         self.forecaster = None
+        if self.portal is not None:
+            self.portal.stop()
+            self.portal = None
+            os.environ.pop("WATTCAST_PORTAL_URL", None)
         os.environ.pop("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", None)
         if self._emulator is not None:
             self._emulator.stop()

@@ -62,6 +62,10 @@ def env_lines(state: dict[str, Any]) -> list[str]:
         env = {"AWS_ENDPOINT_URL": state["endpoint"]}
     if state.get("forecaster"):
         env["AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"] = state["forecaster"]
+    if state.get("portal"):
+        env["WATTCAST_PORTAL_URL"] = state["portal"]
+    if state.get("alerts_topic_arn"):
+        env["WATTCAST_ALERTS_TOPIC_ARN"] = state["alerts_topic_arn"]
     return [f"export {name}={value}" for name, value in env.items()]
 
 
@@ -124,6 +128,8 @@ def serve_foreground(settings: Settings, *, port: int) -> None:
             "ready": True,
             "started_at": time.time(),
             "forecaster": stack.forecaster.url if stack.forecaster else None,
+            "portal": stack.portal.url if stack.portal else None,
+            "alerts_topic_arn": os.environ.get("WATTCAST_ALERTS_TOPIC_ARN"),
         }
         settings.stack_dir.mkdir(parents=True, exist_ok=True)
         state_file(settings).write_text(json.dumps(state))
@@ -159,6 +165,10 @@ def status_report(settings: Settings, state: dict[str, Any]) -> dict[str, Any]:
 def format_status(report: dict[str, Any]) -> str:
     state = report["stack"]
     lines = [f"stack pid {state['pid']} on {state['endpoint']} (reachable: {report['emulator_reachable']})"]
+    if state.get("forecaster"):
+        lines.append(f"forecaster on {state['forecaster']}")
+    if state.get("portal"):
+        lines.append(f"household API on {state['portal']} (tokens: wattcast portal token --household ID)")
     return "\n".join([*lines, *map(format_mapping_status, report["mappings"])])
 
 

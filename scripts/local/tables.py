@@ -23,4 +23,8 @@ def table_specs(settings: Settings) -> list[TableSpec]:
         TableSpec(settings.households_table, "household_id"),
         # Forecasts per household, keyed so a retried batch overwrites; they age out.
         TableSpec(settings.forecasts_table, "household_id", "forecast_key", ttl_attribute="expires_at"),
+        # A household's settings (budget, tariff, alert knobs), written by the household API.
+        TableSpec(settings.settings_table, "household_id"),
+        # A household's alerts (alert#<key>) and the alert machines' states (state#<name>).
+        TableSpec(settings.alerts_table, "household_id", "alert_key"),
     ]

@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer
-
 from services.core.clients import AwsClients
-
-_deserializer = TypeDeserializer()
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and abs(value) < 2**53 else float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
+from services.core.items import from_item
 
 
 def forecast_items(
@@ -37,9 +23,7 @@ def forecast_items(
     items: list[dict[str, Any]] = []
     while True:
         page = clients.dynamodb.query(**request)
-        items += [
-            _plain({k: _deserializer.deserialize(v) for k, v in item.items()}) for item in page["Items"]
-        ]
+        items += [from_item(item) for item in page["Items"]]
         if latest_only or "LastEvaluatedKey" not in page:
             return items
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]

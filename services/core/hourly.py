@@ -108,5 +108,6 @@ def row_from_item(item: Mapping[str, Any]) -> HourlyRow:
         raise ValueError(hour)
     sums = {m: Decimal(item.get(SUM_PREFIX + m, {"N": "0"})["N"]) for m in MEASURES}
     counts = {m: int(item.get(COUNT_PREFIX + m, {"N": "0"})["N"]) for m in MEASURES}
-    minutes = len(item.get(MINUTES_ATTRIBUTE, {"NS": []})["NS"])
+    # Without the minute set (a projection leaves it out), the minutes that measured any measure.
+    minutes = len(item[MINUTES_ATTRIBUTE]["NS"]) if MINUTES_ATTRIBUTE in item else max(counts.values())
     return HourlyRow(item["household_id"]["S"], hour, minutes, hourly_means(sums, counts))

@@ -40,11 +40,16 @@ class Settings:
     hourly_table: str = "wattcast-hourly"
     households_table: str = "wattcast-households"
     forecasts_table: str = "wattcast-forecasts"
+    settings_table: str = "wattcast-settings"
+    alerts_table: str = "wattcast-alerts"
+    alerts_topic: str = "wattcast-alerts"
+    alerts_topic_arn: str = ""  # Terraform sets it; the local stack sets it after creating the topic
     dead_letter_queue: str = "wattcast-dead-letter"
     stream_failures_queue: str = "wattcast-stream-failures"
     forecaster_endpoint: str = "wattcast-forecaster"
     ingest_function: str = "wattcast-ingest"
     preprocess_function: str = "wattcast-preprocess"
+    alerts_function: str = "wattcast-alerts"
     region: str | None = None
 
     # AWS client behaviour.
@@ -99,6 +104,19 @@ class Settings:
     forecaster_max_bundle_bytes: int = 1024 * 1024 * 1024
     prophet_uncertainty_samples: int = 300
 
+    # Household API and alerts.
+    portal_household_claim: str = "custom:household_id"  # the token claim naming a household's id
+    portal_operator_group: str = "operators"  # a token in this Cognito group reads every household
+    portal_max_range_hours: int = 744  # the longest /hours window (31 days)
+    portal_port: int = 8090
+    portal_workers: int = 2
+    alerts_batch_size: int = 100
+    alerts_batching_window_seconds: float = 1.0
+    alerts_maximum_retry_attempts: int = 10
+    alerts_maximum_record_age_seconds: int = 86_400
+    alerts_function_timeout_seconds: int = 60
+    silent_sweep_interval_seconds: int = 3600  # the schedule of the silent-meter sweep
+
     # Local tooling.
     stack_dir: Path = Path(".wattcast")
 
@@ -115,10 +133,13 @@ class Settings:
             "forecaster_max_body_bytes",
             "forecaster_max_bundle_bytes",
             "forecast_ttl_days",
+            "portal_max_range_hours",
+            "portal_workers",
+            "silent_sweep_interval_seconds",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be >= 1, got {getattr(self, name)}")
-        for function in ("ingest", "preprocess"):
+        for function in ("ingest", "preprocess", "alerts"):
             self._check_mapping_knobs(function)
         if self.starting_position not in STARTING_POSITIONS:
             raise SettingsError(f"starting_position must be one of {STARTING_POSITIONS}")

@@ -32,6 +32,7 @@ class MonthBill:
     standing_charge: float  # the whole month's
     projected_kwh: Interval
     projected_cost: Interval  # energy so far and projected, plus the month's standing charge
+    projected_kwh_by_band: dict[str, float]  # so far, plus the median remaining split by the profile
 
 
 def month_bill(
@@ -66,6 +67,10 @@ def month_bill(
         standing_charge=round(standing, 4),
         projected_kwh=_interval(kwh_to_date + samples, interval_width),
         projected_cost=_interval(cost_to_date + standing + samples * price_of_remaining_kwh, interval_width),
+        projected_kwh_by_band={
+            band: round(by_band[band] + float(np.median(samples)) * share, 4)
+            for band, share in shares.items()
+        },
     )
 
 

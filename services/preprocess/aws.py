@@ -7,16 +7,13 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from services.core.clients import AwsClients
 from services.core.errors import DependencyError
-from services.core.hourly import COUNT_PREFIX, SUM_PREFIX, HourlyRow, decimal_of, row_from_item
-from services.core.reading import MEASURES, format_ts
+from services.core.items import to_item
 from services.core.retry import Backoff
 from services.core.settings import Settings
 from services.preprocess.ports import ForecastItem
@@ -35,39 +32,6 @@ MISSING_MODEL_MEMORY_SECONDS = 600.0
 # Throttling or a restarting endpoint: keep trying until the deadline the handler gives.
 ENDPOINT_BACKOFF = Backoff(first_delay=0.2, max_delay=5.0, max_attempts=1_000, jitter=False)
 UNPROCESSED_BACKOFF = Backoff(first_delay=0.05, max_delay=1.0, max_attempts=5)
-
-
-class DynamoHourlyHistory:
-    def __init__(self, clients: AwsClients, settings: Settings) -> None:
-        self._dynamodb = clients.dynamodb
-        self._table = settings.hourly_table
-        names = {"#h": "hour", "#p": "household_id"}
-        for i, measure in enumerate(MEASURES):
-            names[f"#s{i}"], names[f"#c{i}"] = SUM_PREFIX + measure, COUNT_PREFIX + measure
-        self._names = names
-
-    def rows(self, household_id: str, first_hour: datetime, last_hour: datetime) -> list[HourlyRow]:
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "#p = :h AND #h BETWEEN :first AND :last",
-            "ProjectionExpression": ", ".join(self._names),  # sums and counts, not the minute sets
-            "ExpressionAttributeNames": self._names,
-            "ExpressionAttributeValues": {
-                ":h": {"S": household_id},
-                ":first": {"S": format_ts(first_hour)},
-                ":last": {"S": format_ts(last_hour)},
-            },
-        }
-        items: list[dict[str, Any]] = []
-        try:
-            while True:
-                page = self._dynamodb.query(**request)
-                items += page["Items"]
-                if "LastEvaluatedKey" not in page:
-                    return [row_from_item(item) for item in items]
-                request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        except (ClientError, BotoCoreError) as exc:
-            raise DependencyError(f"reading hours of {household_id}: {exc}") from exc
 
 
 class SageMakerForecaster:
@@ -149,7 +113,6 @@ class DynamoForecastStore:
     ) -> None:
         self._dynamodb = clients.dynamodb
         self._table = settings.forecasts_table
-        self._serializer = TypeSerializer()
         self._backoff = backoff
 
     def put(self, items: Sequence[ForecastItem]) -> list[ForecastItem]:
@@ -200,19 +163,8 @@ class DynamoForecastStore:
     def _item(self, item: ForecastItem) -> dict[str, Any]:
         body = {"household_id": item.household_id, "forecast_key": item.forecast_key, **item.attributes}
         body["stored_at"] = time.time()
-        return {k: self._serializer.serialize(_decimals(v)) for k, v in body.items()}
+        return to_item(body)
 
 
 def _key_of(item: Any) -> tuple[str, str]:
     return item["household_id"]["S"], item["forecast_key"]["S"]
-
-
-def _decimals(value: Any) -> Any:
-    """DynamoDB numbers are decimals: floats become the decimal of their shortest repr."""
-    if isinstance(value, float):
-        return decimal_of(value)
-    if isinstance(value, dict):
-        return {k: _decimals(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_decimals(v) for v in value]
-    return value

@@ -9,8 +9,9 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from services.core.clients import get_clients, per_clients
+from services.core.hourly_table import DynamoHourlyHistory
 from services.core.partial_batch import partial_batch_response
-from services.preprocess.aws import DynamoForecastStore, DynamoHourlyHistory, SageMakerForecaster
+from services.preprocess.aws import DynamoForecastStore, SageMakerForecaster
 from services.preprocess.pipeline import PreprocessPorts, preprocess_batch
 
 logger = Logger(service="wattcast-preprocess")

@@ -384,9 +384,7 @@ def test_checkov_skips_carry_a_reason():
 @pytest.mark.parametrize("module", MODULES)
 def test_module_readme_tables_are_current(tree, module):
     directory = tf(tree, f"modules/{module}")
-    assert tf_checks.docs_current(directory.path / "README.md", directory), (
-        "run: python -m scripts.devtools.terraform docs"
-    )
+    assert tf_checks.docs_current(directory.path / "README.md", directory), "run: wattcast terraform docs"
 
 
 def test_references_helper_reads_interpolations_only():

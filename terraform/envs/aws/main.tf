@@ -18,6 +18,8 @@ module "storage" {
   hourly_table          = var.hourly_table
   households_table      = var.households_table
   forecasts_table       = var.forecasts_table
+  settings_table        = var.settings_table
+  alerts_table          = var.alerts_table
   dead_letter_queue     = var.dead_letter_queue
   stream_failures_queue = var.stream_failures_queue
   deletion_protection   = var.deletion_protection

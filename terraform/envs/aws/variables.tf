@@ -69,6 +69,18 @@ variable "forecasts_table" {
   default     = "wattcast-forecasts"
 }
 
+variable "settings_table" {
+  description = "DynamoDB table of each household's settings (budget, tariff, alert knobs), key household_id (Settings.settings_table)."
+  type        = string
+  default     = "wattcast-settings"
+}
+
+variable "alerts_table" {
+  description = "DynamoDB table of household alerts and alert states, keys household_id + alert_key (Settings.alerts_table)."
+  type        = string
+  default     = "wattcast-alerts"
+}
+
 variable "dead_letter_queue" {
   description = "SQS queue of rejected readings (WATTCAST_DEAD_LETTER_QUEUE)."
   type        = string

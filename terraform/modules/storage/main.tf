@@ -10,6 +10,8 @@ locals {
     hourly     = { name = var.hourly_table, hash_key = "household_id", range_key = "hour", ttl_attribute = null }
     households = { name = var.households_table, hash_key = "household_id", range_key = null, ttl_attribute = null }
     forecasts  = { name = var.forecasts_table, hash_key = "household_id", range_key = "forecast_key", ttl_attribute = "expires_at" }
+    settings   = { name = var.settings_table, hash_key = "household_id", range_key = null, ttl_attribute = null }
+    alerts     = { name = var.alerts_table, hash_key = "household_id", range_key = "alert_key", ttl_attribute = null }
   }
 
   queues = {

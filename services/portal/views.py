@@ -1,0 +1,218 @@
+"""The API's answers, built from the ports: pure assembly, no HTTP. Each raises NotFoundError when
+nothing is stored for what was asked."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from services.core.features import TARGET
+from services.core.hourly import HourlyRow
+from services.core.reading import MEASURES, format_ts
+from services.portal import household_settings
+from services.portal.bills import Interval, MonthBill
+from services.portal.energy import HourEnergy, days, hour_energy, kwh_by_hour, sub_meter_breakdown
+from services.portal.errors import NotFoundError
+from services.portal.household_settings import HouseholdSettings
+from services.portal.month_position import MonthPosition, budget_status, month_position
+from services.portal.ports import AlertStore, Clocks, Forecasts, Hours, SettingsStore
+from services.portal.requests import HOUR, Month
+from services.portal.tariffs import Tariff
+
+NEWEST_HOURS = 4  # enough to step over the open hours at the head
+
+
+@dataclass(frozen=True)
+class PortalPorts:
+    hours: Hours
+    forecasts: Forecasts
+    settings: SettingsStore
+    alerts: AlertStore
+    clocks: Clocks
+
+
+def settings_of(ports: PortalPorts, household_id: str) -> HouseholdSettings:
+    return household_settings.from_stored(ports.settings.get(household_id))
+
+
+def last_closed_hour(ports: PortalPorts, household_id: str) -> HourlyRow:
+    _, open_hours = ports.clocks.household(household_id)
+    newest = ports.hours.newest(household_id, NEWEST_HOURS + len(open_hours))
+    closed = [r for r in newest if r.hour not in open_hours]
+    if not closed:
+        raise NotFoundError(f"no closed hour is stored for household {household_id}")
+    return closed[0]
+
+
+def current_position(
+    ports: PortalPorts, household_id: str, settings: HouseholdSettings
+) -> tuple[HourlyRow, MonthPosition]:
+    """The last closed hour, and its month's position."""
+    last = last_closed_hour(ports, household_id)
+    month = Month.of(last.hour)
+    energy = hour_energy(ports.hours.rows(household_id, month.start, last.hour))
+    projection = ports.forecasts.latest_projection(household_id, str(month))
+    return last, month_position(month, energy, projection, settings.load_tariff())
+
+
+def summary(ports: PortalPorts, household_id: str) -> dict[str, Any]:
+    settings = settings_of(ports, household_id)
+    last, position = current_position(ports, household_id, settings)
+    return {
+        "household_id": household_id,
+        "last_hour": {
+            "hour": format_ts(last.hour),
+            "kw": _round(last.means[TARGET]),
+            "minutes": last.minutes,
+        },
+        "next_24_hours": _next_hours(ports.forecasts.latest_hours(household_id)),
+        "month": _month_block(position),
+        "budget": budget_status(settings, position),
+        "open_alerts": [a.as_json() for a in ports.alerts.alerts(household_id, open_only=True)],
+    }
+
+
+def _next_hours(item: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if item is None:
+        return None
+    first = datetime.fromisoformat(str(item["issued_for"]).replace("Z", "+00:00"))
+    hours = []
+    for lead, kw in enumerate(item["kw"]):
+        entry: dict[str, Any] = {"hour": format_ts(first + lead * HOUR), "kw": kw}
+        for quantile in ("p10", "p90"):
+            if f"kw_{quantile}" in item:
+                entry[f"kw_{quantile}"] = item[f"kw_{quantile}"][lead]
+        hours.append(entry)
+    return {"origin": item["origin"], "model": item["model"], "hours": hours}
+
+
+def _month_block(position: MonthPosition) -> dict[str, Any]:
+    bill = position.bill
+    return {
+        "month": str(position.month),
+        "to_date_kwh": position.kwh_to_date,
+        "projection_as_of": position.as_of,
+        "projected_kwh": _interval(bill.projected_kwh) if bill else None,
+        "projected_cost": _interval(bill.projected_cost) | {"currency": bill.currency} if bill else None,
+    }
+
+
+def _interval(interval: Interval) -> dict[str, float]:
+    return {"median": interval.median, "lower": interval.lower, "upper": interval.upper}
+
+
+def hours(ports: PortalPorts, household_id: str, first: datetime, end: datetime) -> dict[str, Any]:
+    last = end - HOUR
+    rows = ports.hours.rows(household_id, first, last)
+    issued = ports.forecasts.hours_issued(household_id, first, last)
+    return {
+        "household_id": household_id,
+        "from": format_ts(first),
+        "to": format_ts(end),
+        "hours": [_hour(row, issued.get(format_ts(row.hour))) for row in rows],
+    }
+
+
+def _hour(row: HourlyRow, forecast: Mapping[str, Any] | None) -> dict[str, Any]:
+    power = row.means.get(TARGET)
+    return {
+        "hour": format_ts(row.hour),
+        "kwh": _round(power),
+        "minutes": row.minutes,
+        "means": {m: _round(row.means.get(m)) for m in MEASURES},
+        "forecast": None
+        if forecast is None
+        else {
+            "kw": forecast["kw"][0],
+            **{f"kw_{q}": forecast[f"kw_{q}"][0] for q in ("p10", "p90") if f"kw_{q}" in forecast},
+            "origin": forecast["origin"],
+            "model": forecast["model"],
+        },
+    }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def month(ports: PortalPorts, household_id: str, wanted: Month) -> dict[str, Any]:
+    settings = settings_of(ports, household_id)
+    tariff = settings.load_tariff()
+    energy = hour_energy(ports.hours.rows(household_id, wanted.start, wanted.end - HOUR))
+    projection = ports.forecasts.latest_projection(household_id, str(wanted))
+    if not energy and projection is None:
+        raise NotFoundError(f"nothing is stored for household {household_id} in {wanted}")
+    position = month_position(wanted, energy, projection, tariff)
+    by_band = _cost_by_band(position.bill, kwh_by_hour(energy), tariff)
+    return {
+        "household_id": household_id,
+        "month": str(wanted),
+        "days": _days(energy, projection),
+        "total": _month_block(position),
+        "cost": {
+            "currency": tariff.currency,
+            "tariff": {"id": tariff.tariff_id, "option": tariff.option},
+            "standing_charge": round(tariff.standing_charge(wanted.days), 4),
+            "by_band": by_band,
+        },
+        "sub_meters_kwh": sub_meter_breakdown(energy),
+        "comparisons": {
+            "previous_month": _month_total(ports, household_id, wanted.preceding),
+            "same_month_last_year": _month_total(ports, household_id, wanted.years_before(1)),
+        },
+    }
+
+
+def _days(energy: Sequence[HourEnergy], projection: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    as_of = date.fromisoformat(str(projection["as_of"])) if projection else None
+    out: dict[str, dict[str, Any]] = {}
+    for day in days(energy):
+        if as_of is None or day.day < as_of:
+            status = "actual" if day.complete else "partial"
+            out[day.day.isoformat()] = {
+                "date": day.day.isoformat(),
+                "kwh": round(day.kwh, 4),
+                "status": status,
+            }
+    for row in projection["forecast"] if projection else []:
+        out.setdefault(
+            row["date"],
+            {
+                "date": row["date"],
+                "kwh": row["kwh"],
+                "status": "projected",
+                "kwh_lower": row["kwh_lower"],
+                "kwh_upper": row["kwh_upper"],
+            },
+        )
+    return [out[key] for key in sorted(out)]
+
+
+def _cost_by_band(bill: MonthBill | None, hourly: Mapping[int, float], tariff: Tariff) -> dict[str, Any]:
+    """Each band's kWh and cost so far and, with a projection, over the whole month (median)."""
+    to_date = bill.kwh_to_date_by_band if bill else tariff.kwh_by_band(hourly)
+    cost = tariff.energy_cost(to_date)
+    bands: dict[str, Any] = {}
+    for band, kwh in to_date.items():
+        bands[band] = {"kwh_to_date": round(kwh, 4), "cost_to_date": round(cost[band], 4)}
+        if bill is not None:
+            projected = bill.projected_kwh_by_band[band]
+            bands[band] |= {
+                "projected_kwh": round(projected, 4),
+                "projected_cost": round(tariff.energy_cost({band: projected})[band], 4),
+            }
+    return bands
+
+
+def _month_total(ports: PortalPorts, household_id: str, wanted: Month) -> dict[str, Any] | None:
+    measured = days(hour_energy(ports.hours.rows(household_id, wanted.start, wanted.end - HOUR)))
+    if not measured:
+        return None
+    return {
+        "month": str(wanted),
+        "kwh": round(sum(d.kwh for d in measured), 4),
+        "days_measured": len(measured),
+        "days_in_month": wanted.days,
+    }
