@@ -15,7 +15,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # Dependencies first (this layer changes only with pyproject.toml): the base deps + the lambda extra.
 COPY pyproject.toml docker/requirements.py /tmp/build/
 RUN python3 -m venv /opt/venv \
-    && /opt/venv/bin/python /tmp/build/requirements.py /tmp/build/pyproject.toml lambda > /tmp/build/requirements.txt \
+    && /opt/venv/bin/python /tmp/build/requirements.py /tmp/build/pyproject.toml lambda gateway > /tmp/build/requirements.txt \
     && /opt/venv/bin/pip install --no-cache-dir -r /tmp/build/requirements.txt \
     && rm -rf /tmp/build \
     && useradd --no-log-init --system --uid 10001 --no-create-home --shell /usr/sbin/nologin wattcast

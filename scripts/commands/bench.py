@@ -1,4 +1,4 @@
-"""`wattcast bench ingest|forecaster|pipeline` (make bench): benchmarks that print figures."""
+"""`wattcast bench ingest|forecaster|pipeline|portal` (make bench): benchmarks that print figures."""
 
 from __future__ import annotations
 
@@ -45,6 +45,12 @@ def register(subparsers: Any) -> None:
         "--per-record", type=int, nargs="+", default=[60, 1], help="readings per record, per run"
     )
     pipeline.set_defaults(func=run_pipeline)
+    portal = commands.add_parser("portal", help="the household API's summary under wrk: p50, p99, requests/s")
+    portal.add_argument("--households", type=int, default=100)
+    portal.add_argument("--seconds", type=int, default=30, help="how long wrk runs")
+    portal.add_argument("--connections", type=int, default=16)
+    portal.add_argument("--workers", type=int, default=2, help="gunicorn workers of the local API")
+    portal.set_defaults(func=run_portal)
 
 
 def _quiet_lambdas() -> None:
@@ -73,4 +79,15 @@ def run_pipeline(args: argparse.Namespace) -> int:
 
     _quiet_lambdas()
     print(json.dumps(pipeline_figures(args.households, args.days, tuple(args.per_record)), indent=2))
+    return 0
+
+
+def run_portal(args: argparse.Namespace) -> int:
+    from scripts.bench.portal import PortalBenchOptions, portal_figures
+
+    _quiet_lambdas()
+    options = PortalBenchOptions(
+        households=args.households, seconds=args.seconds, connections=args.connections, workers=args.workers
+    )
+    print(json.dumps(portal_figures(options), indent=2))
     return 0

@@ -1,9 +1,11 @@
 """`wattcast demo` (make demo): the whole system in the embedded mode, with no Docker.
 
-Starts the emulator, the forecaster and both event source mappings; trains default bundles if none
-are cached (on the data before the replay, so what follows is out of sample); replays households of
-real data (meters that upload an hour of minutes per record, with malformed records and duplicates);
-drains both Lambdas; prints a per-household table and writes plots.
+Starts the stack in the background (the emulator, the forecaster, the household API and the event
+source mappings) and leaves it running; trains default bundles if none are cached (on the data
+before the replay, so what follows is out of sample); replays households of real data (meters that
+upload an hour of minutes per record, with malformed records and duplicates); drains the Lambdas;
+prints a per-household table, writes plots, and ends with the household API's address and a curl
+line that works.
 """
 
 from __future__ import annotations
@@ -15,18 +17,27 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from scripts.data.replay import ReplayOptions, ReplaySummary, format_summary, replay
 from scripts.data.uci import default_data_path, utc_timestamp
-from scripts.local.stack import EmbeddedStack
+from scripts.local.stack_control import (
+    StackError,
+    read_state,
+    stack_environment,
+    start_in_background,
+    wait_until_drained,
+)
 from scripts.stores.forecasts import forecast_items, latest
 from scripts.stores.readings import dead_letters, hourly_rows
 from scripts.training.default_models import DEFAULT_CACHE, ensure_models
-from services.core.clients import AwsClients
+from services.core.clients import AwsClients, reset_clients
 from services.core.reading import format_ts
+from services.core.settings import Settings
 from services.preprocess.pipeline import projection_request
 
 DEMO_INGEST_BATCH_RECORDS = 100
+STACK_START_SECONDS = 180.0
 
 
 @dataclass(frozen=True)
@@ -43,44 +54,69 @@ class DemoOptions:
 
 
 def run_demo(args: DemoOptions) -> bool:
-    """Run it; True when every reading, dead letter, forecast and projection is where it should be."""
+    """Run it; True when every reading, dead letter, forecast and projection is where it should be.
+
+    The demo drives a background stack (`wattcast stack up`, started here unless one runs) and leaves
+    it running, so the household API it ends with keeps answering; `wattcast stack down` stops it."""
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")  # one JSON line per batch otherwise
     # The demo's meters send an hour of minutes per record: 100 records (6,000 readings) per batch keep
     # one ingest call well inside its 60 s timeout against the emulator on a busy 2-core machine.
     os.environ.setdefault("WATTCAST_INGEST_BATCH_SIZE", str(DEMO_INGEST_BATCH_RECORDS))
     started = time.monotonic()
     data = args.data or default_data_path()
-    stack = EmbeddedStack()
-    try:
-        endpoint = stack.start()
-        assert stack.clients is not None and stack.forecaster is not None
-        print(
-            f"embedded stack: moto on {endpoint}, forecaster on {stack.forecaster.url}, "
-            "ingest and preprocess mapped"
-        )
-        cached = ensure_models(stack.clients, data=data, train_end=args.start, cache=args.models)
-        for target, source in cached.items():
-            print(f"model {target}: {source}")
-        options = ReplayOptions(
-            households=args.households,
-            days=args.days,
-            start=args.start,
-            data=data,
-            seed=args.seed,
-            readings_per_record=60,
-            bad_share=args.bad_share,
-            duplicate_share=args.duplicate_share,
-        )
-        sent = replay(options, stack.clients)
-        print(format_summary(sent))
-        print("draining the streams through ingest and preprocess ...", flush=True)
-        stack.run_until_idle(idle_seconds=2.0, timeout=900)
-        ok = print_table(stack.clients, sent)
-        print_plots(stack.clients, sent, args.out)
-    finally:
-        stack.stop()
+    state = _running_stack(Settings.from_env())
+    print(
+        f"stack: moto on {state['endpoint']}, forecaster on {state['forecaster']}, "
+        f"household API on {state['portal']}; ingest, preprocess and alerts mapped"
+    )
+    clients = AwsClients(Settings.from_env())
+    cached = ensure_models(clients, data=data, train_end=args.start, cache=args.models)
+    for target, source in cached.items():
+        print(f"model {target}: {source}")
+    options = ReplayOptions(
+        households=args.households,
+        days=args.days,
+        start=args.start,
+        data=data,
+        seed=args.seed,
+        readings_per_record=60,
+        bad_share=args.bad_share,
+        duplicate_share=args.duplicate_share,
+    )
+    sent = replay(options, clients)
+    print(format_summary(sent))
+    print("draining the streams through ingest, preprocess and alerts ...", flush=True)
+    wait_until_drained(clients.settings)
+    ok = print_table(clients, sent)
+    print_plots(clients, sent, args.out)
     print(f"plots in {args.out.resolve()}\ndemo finished in {time.monotonic() - started:.1f} s")
+    print_api(clients, state, sorted(sent.readings_by_household)[0])
     return ok
+
+
+def _running_stack(settings: Settings) -> dict[str, Any]:
+    """The running stack's state (started in the background if none runs), with this process's
+    environment pointed at it."""
+    state = read_state(settings)
+    if state is None:
+        start_in_background(settings, port=0, localstack=False, wait_seconds=STACK_START_SECONDS)
+        state = read_state(settings)
+    if state is None or not state.get("portal"):
+        raise StackError(f"no stack with a household API runs; see {settings.stack_dir / 'stack.log'}")
+    os.environ.update(stack_environment(state))
+    reset_clients()
+    return state
+
+
+def print_api(clients: AwsClients, state: dict[str, Any], household: str) -> None:
+    """The household API's address and a request that works against it (the stack keeps running)."""
+    summary = f"{state['portal']}/households/{household}/summary"
+    print(
+        f"\nhousehold API: {state['portal']} (contract: services/portal/openapi.yaml)\n"
+        f'  curl -s -H "Authorization: Bearer $(wattcast portal token --household {household})" {summary}\n'
+        'the stack keeps running: `wattcast stack status`, `eval "$(wattcast stack env)"`; '
+        "`wattcast stack down` stops it"
+    )
 
 
 def print_table(clients: AwsClients, sent: ReplaySummary) -> bool:

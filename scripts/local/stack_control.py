@@ -52,7 +52,8 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def env_lines(state: dict[str, Any]) -> list[str]:
+def stack_environment(state: dict[str, Any]) -> dict[str, str]:
+    """The variables that point boto3, the CLI and curl at a running stack."""
     env = {
         "AWS_ENDPOINT_URL": state["endpoint"],
         "AWS_DEFAULT_REGION": state["region"],
@@ -66,7 +67,33 @@ def env_lines(state: dict[str, Any]) -> list[str]:
         env["WATTCAST_PORTAL_URL"] = state["portal"]
     if state.get("alerts_topic_arn"):
         env["WATTCAST_ALERTS_TOPIC_ARN"] = state["alerts_topic_arn"]
-    return [f"export {name}={value}" for name, value in env.items()]
+    return env
+
+
+def env_lines(state: dict[str, Any]) -> list[str]:
+    return [f"export {name}={value}" for name, value in stack_environment(state).items()]
+
+
+def wait_until_drained(settings: Settings, *, idle_seconds: float = 6.0, timeout: float = 900.0) -> None:
+    """Block until the running stack's mappings have nothing in flight and their counters have not
+    moved for `idle_seconds` (their status files, published every 2 s, are the only window on them)."""
+    files = [status_path(settings.stack_dir, m.function_name) for m in default_mappings(settings)]
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    since = time.monotonic()
+    while time.monotonic() < deadline:
+        statuses = [read_status(path) for path in files]
+        shards = [shard for status in statuses if status for shard in status.get("shards", {}).values()]
+        signature = [
+            (s.get("records_delivered"), s.get("batches_ok"), s.get("batches_failed")) for s in shards
+        ]
+        busy = any(status is None for status in statuses) or any(s.get("in_flight") for s in shards)
+        if busy or signature != last:
+            last, since = signature, time.monotonic()
+        elif time.monotonic() - since >= idle_seconds:
+            return
+        time.sleep(0.5)
+    raise StackError(f"the stack's mappings were still busy after {timeout:.0f} s")
 
 
 def localstack_endpoint() -> str:

@@ -242,7 +242,7 @@ def _projections(batch: _Batch, outcome: PreprocessOutcome) -> list[tuple[Foreca
                 outcome.failed_sequence_numbers.add(event.sequence_number)
                 continue
             outcome.endpoint_calls += 1
-            items.append((_projection_item(event, answer, model, batch.settings), event))
+            items.append((projection_item(event, answer, model, batch.settings), event))
     return items
 
 
@@ -261,7 +261,7 @@ def projection_request(household_id: str, as_of: date, rows: Sequence[HourlyRow]
     return {"household_id": household_id, "as_of": as_of.isoformat(), "days": days}
 
 
-def _projection_item(
+def projection_item(
     event: ClosedHour, answer: dict[str, Any], model: str, settings: Settings
 ) -> ForecastItem:
     as_of = (event.hour.date() + timedelta(days=1)).isoformat()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -44,6 +46,8 @@ def test_stack_up_replay_status_down(tmp_path: Path, cli_env: dict[str, str]) ->
         exports = [line for line in lines if not line.startswith("#")]
         stack_env = dict(line.removeprefix("export ").split("=", 1) for line in exports)
         assert stack_env["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:")
+        assert stack_env["WATTCAST_PORTAL_URL"].startswith("http://127.0.0.1:")
+        assert stack_env["WATTCAST_ALERTS_TOPIC_ARN"].startswith("arn:aws:sns:")
         env = cli_env | stack_env
         sent = json.loads(
             wattcast("replay", "--households", "2", "--days", "0.25", "--json", env=env, cwd=tmp_path).stdout
@@ -58,7 +62,8 @@ def test_stack_up_replay_status_down(tmp_path: Path, cli_env: dict[str, str]) ->
                 break
             time.sleep(0.3)
         assert delivered == 720 and status["emulator_reachable"] is True
-        assert "iterator age" in wattcast("stack", "status", env=env, cwd=tmp_path).stdout
+        shown = wattcast("stack", "status", env=env, cwd=tmp_path).stdout
+        assert "iterator age" in shown and f"household API on {stack_env['WATTCAST_PORTAL_URL']}" in shown
     finally:
         down = wattcast("stack", "down", env=cli_env, cwd=tmp_path)
     assert "stopped" in down.stdout
@@ -75,26 +80,49 @@ def test_the_demo_runs_the_whole_pipeline(
     ):
         (cache / target).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(sample_bundles[bundle], cache / target)
-    result = wattcast(
-        "demo",
-        "--households",
-        "2",
-        "--days",
-        "3",
-        "--models",
-        str(cache),
-        "--out",
-        str(tmp_path / "plots"),
-        env=cli_env,
-        cwd=tmp_path,
-        check=False,
+    try:
+        result = wattcast(
+            "demo",
+            "--households",
+            "2",
+            "--days",
+            "3",
+            "--models",
+            str(cache),
+            "--out",
+            str(tmp_path / "plots"),
+            env=cli_env,
+            cwd=tmp_path,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        lines = [line.split() for line in result.stdout.splitlines() if line.startswith("h00")]
+        assert [(row[0], row[1], row[6]) for row in lines] == [
+            ("h000", "4,320", "24"),
+            ("h001", "4,320", "24"),
+        ]
+        assert "every good reading stored once" in result.stdout
+        assert (tmp_path / "plots" / "forecast_vs_actual.png").read_bytes()[:4] == b"\x89PNG"
+        assert (tmp_path / "plots" / "prophet_month.png").read_bytes()[:4] == b"\x89PNG"
+        _the_printed_curl_line_works(result.stdout, cli_env, tmp_path)
+    finally:
+        wattcast("stack", "down", env=cli_env, cwd=tmp_path, check=False)
+
+
+def _the_printed_curl_line_works(stdout: str, env: dict[str, str], cwd: Path) -> None:
+    """The demo leaves the stack running and ends with a curl line: run it as a shell would."""
+    [line] = [line.strip() for line in stdout.splitlines() if line.strip().startswith("curl ")]
+    match = re.fullmatch(
+        r'curl -s -H "Authorization: Bearer \$\(wattcast portal token --household (\S+)\)" (\S+)', line
     )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    lines = [line.split() for line in result.stdout.splitlines() if line.startswith("h00")]
-    assert [(row[0], row[1], row[6]) for row in lines] == [("h000", "4,320", "24"), ("h001", "4,320", "24")]
-    assert "every good reading stored once" in result.stdout
-    assert (tmp_path / "plots" / "forecast_vs_actual.png").read_bytes()[:4] == b"\x89PNG"
-    assert (tmp_path / "plots" / "prophet_month.png").read_bytes()[:4] == b"\x89PNG"
+    assert match is not None, line
+    household, url = match.groups()
+    token = wattcast("portal", "token", "--household", household, env=env, cwd=cwd).stdout.strip()
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        summary = json.loads(response.read())
+    assert summary["household_id"] == household and summary["last_hour"]["kw"] is not None
+    assert len(summary["next_24_hours"]["hours"]) == 24 and summary["month"]["projected_kwh"] is not None
 
 
 def test_bad_arguments_are_a_clear_error(tmp_path: Path, cli_env: dict[str, str]) -> None:
