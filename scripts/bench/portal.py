@@ -4,30 +4,28 @@ process for a bounded time, asking for random households' summaries with an oper
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import shutil
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
+from scripts.bench.portal_memory_api import SEED_ENV
+from scripts.bench.portal_seed import household, write_seed_file, write_to_tables
 from scripts.data.simulate import household_ids
 from scripts.data.uci import default_data_path, load_uci
-from scripts.evaluation.bills import store_hours
 from scripts.local.gateway.tokens import TokenRequest, issue
 from scripts.local.portal_process import PortalProcess
 from scripts.local.stack import EmbeddedStack
-from services.core.clients import AwsClients
 from services.core.errors import WattcastError
-from services.core.items import to_item
-from services.core.reading import format_ts
 
+WARM_UP_SECONDS = 10
+MEMORY_HANDLER = "scripts.bench.portal_memory_api.handler"
 WRK_SCRIPT = """
 math.randomseed(os.time())
 local households = {%s}
@@ -46,9 +44,10 @@ class BenchError(WattcastError):
 class PortalBenchOptions:
     households: int = 100
     seconds: int = 30
-    connections: int = 16
+    connections: int = 4
     threads: int = 2
     workers: int = 2
+    store: str = "emulator"  # or "memory": the API's own cost, without the emulator
 
 
 def portal_figures(options: PortalBenchOptions) -> dict[str, Any]:
@@ -56,78 +55,45 @@ def portal_figures(options: PortalBenchOptions) -> dict[str, Any]:
     if wrk is None:
         raise BenchError("wrk is not installed: apt-get install wrk")
     frame = load_uci(default_data_path())
+    ids = household_ids(options.households)
+    seeded = [household(h, frame) for h in ids]
     stack = EmbeddedStack()
     try:
         stack.start(mappings=False, forecaster=False, portal=False)
         assert stack.clients is not None
-        ids = household_ids(options.households)
         started = time.monotonic()
-        hours = sum(_store_household(stack.clients, household, frame) for household in ids)
-        seeded = time.monotonic() - started
-        portal = PortalProcess(
-            workers=options.workers, log=stack.clients.settings.stack_dir / "portal-bench.log"
-        )
+        handler = None
+        if options.store == "memory":
+            seed = stack.clients.settings.stack_dir / "portal-bench-seed.json"
+            write_seed_file(seed, seeded)
+            os.environ[SEED_ENV] = str(seed)
+            handler = MEMORY_HANDLER
+        else:
+            for one in seeded:
+                write_to_tables(stack.clients, one, frame)
+        seeding = time.monotonic() - started
+        log = stack.clients.settings.stack_dir / "portal-bench.log"
+        portal = PortalProcess(workers=options.workers, log=log, handler=handler)
         portal.start()
         try:
             token = issue(stack.clients.settings, TokenRequest(operator=True, ttl_seconds=3600))
+            warm_up = replace(options, seconds=WARM_UP_SECONDS)
+            with contextlib.suppress(BenchError):  # each worker loads its function first
+                _run_wrk(wrk, portal.url, ids, token, warm_up)
             figures = _run_wrk(wrk, portal.url, ids, token, options)
         finally:
             portal.stop()
     finally:
         stack.stop()
     return {
+        "store": options.store,
         "households": options.households,
-        "hours_stored": hours,
-        "seeding_seconds": round(seeded, 1),
+        "hours_stored": sum(len(one.rows) for one in seeded),
+        "seeding_seconds": round(seeding, 1),
         "gunicorn_workers": options.workers,
         "wrk": {"threads": options.threads, "connections": options.connections, "seconds": options.seconds},
         **figures,
     }
-
-
-def _store_household(clients: AwsClients, household_id: str, frame: pd.DataFrame) -> int:
-    """The bundled slice's hours (January and February 2010), a next-hours forecast from the last
-    hour, a February projection as of its last day, and the household's clock."""
-    stored = store_hours(clients, household_id, frame)
-    last = pd.DatetimeIndex(frame.index).max().floor("h").to_pydatetime()
-    rng = np.random.default_rng(len(household_id))
-    lstm = {
-        "household_id": household_id,
-        "forecast_key": f"lstm#{format_ts(last + timedelta(hours=1))}",
-        "kind": "lstm",
-        "issued_for": format_ts(last + timedelta(hours=1)),
-        "origin": format_ts(last),
-        "kw": [1.0] * 24,
-        "kw_p10": [0.4] * 24,
-        "kw_p50": [0.9] * 24,
-        "kw_p90": [2.0] * 24,
-        "model": "bench",
-    }
-    as_of = last.date().isoformat()
-    month = {
-        "household_id": household_id,
-        "forecast_key": f"month#{last:%Y-%m}#{as_of}",
-        "kind": "month",
-        "as_of": as_of,
-        "month": f"{last:%Y-%m}",
-        "actual_to_date_kwh": 600.0,
-        "projected_month_kwh": 630.0,
-        "projected_month_kwh_lower": 620.0,
-        "projected_month_kwh_upper": 640.0,
-        "forecast": [{"date": as_of, "kwh": 30.0, "kwh_lower": 20.0, "kwh_upper": 40.0}],
-        "remaining_kwh_samples": [round(float(v), 3) for v in rng.normal(30, 5, 300)],
-        "model": "bench",
-    }
-    for item in (lstm, month):
-        clients.dynamodb.put_item(TableName=clients.settings.forecasts_table, Item=to_item(item))
-    clock: dict[str, Any] = {
-        "household_id": {"S": household_id},
-        "latest": {"S": format_ts(last + timedelta(minutes=59))},
-        "open_hours": {"SS": [format_ts(last)]},
-        "version": {"N": "1"},
-    }
-    clients.dynamodb.put_item(TableName=clients.settings.households_table, Item=clock)
-    return stored
 
 
 def _run_wrk(wrk: str, url: str, ids: list[str], token: str, options: PortalBenchOptions) -> dict[str, Any]:

@@ -48,8 +48,16 @@ def register(subparsers: Any) -> None:
     portal = commands.add_parser("portal", help="the household API's summary under wrk: p50, p99, requests/s")
     portal.add_argument("--households", type=int, default=100)
     portal.add_argument("--seconds", type=int, default=30, help="how long wrk runs")
-    portal.add_argument("--connections", type=int, default=16)
+    portal.add_argument(
+        "--connections", type=int, default=4, help="wrk connections (the emulator serves one call at a time)"
+    )
     portal.add_argument("--workers", type=int, default=2, help="gunicorn workers of the local API")
+    portal.add_argument(
+        "--store",
+        choices=("emulator", "memory"),
+        default="emulator",
+        help="the tables in the emulator (default), or in memory: the API's own cost",
+    )
     portal.set_defaults(func=run_portal)
 
 
@@ -87,7 +95,11 @@ def run_portal(args: argparse.Namespace) -> int:
 
     _quiet_lambdas()
     options = PortalBenchOptions(
-        households=args.households, seconds=args.seconds, connections=args.connections, workers=args.workers
+        households=args.households,
+        seconds=args.seconds,
+        connections=args.connections,
+        workers=args.workers,
+        store=args.store,
     )
     print(json.dumps(portal_figures(options), indent=2))
     return 0

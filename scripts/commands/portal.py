@@ -23,6 +23,7 @@ def register(subparsers: Any) -> None:
         default=argparse.SUPPRESS,
         help="serve the portal image polling a Lambda Runtime API on HOST:PORT (docker-compose)",
     )
+    serve.add_argument("--handler", default=argparse.SUPPRESS, help=argparse.SUPPRESS)  # the benchmark's
     serve.set_defaults(func=run_serve)
     token = commands.add_parser("token", help="print a token for the local API, signed by the stack's key")
     who = token.add_mutually_exclusive_group(required=True)
@@ -38,7 +39,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     options: dict[str, Any] = {"port": settings.portal_port, "workers": settings.portal_workers}
-    options |= given(args, ("host", "port", "workers"))
+    options |= given(args, ("host", "port", "workers", "handler"))
     if hasattr(args, "runtime_api"):
         host, _, port = args.runtime_api.rpartition(":")
         if not host or not port.isdigit():

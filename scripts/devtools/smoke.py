@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -159,6 +160,45 @@ class Smoke:
         items = self.clients.dynamodb.scan(TableName=settings.forecasts_table)["Items"]
         kinds = sorted({item["forecast_key"]["S"].split("#")[0] for item in items})
         self.check("preprocess stored forecasts", len(items) >= 3, f"{len(items)} items, kinds {kinds}")
+
+    def portal(self, image: Image) -> None:
+        """The API function in the portal image: household h1's hours (the ingest smoke stored 50) and
+        a summary of a household with nothing stored (404), as API Gateway's events."""
+        from scripts.local.gateway.http_api import http_api_event
+        from scripts.local.lambda_runtime_api import RuntimeApiInvoker
+
+        claims = {"sub": "smoke", "cognito:groups": ["operators"]}
+        hours = "/households/h1/hours"
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": hours,
+            "QUERY_STRING": "from=2010-01-01T00:00Z&to=2010-01-04T00:00Z",
+        }
+        missing = {"REQUEST_METHOD": "GET", "PATH_INFO": "/households/nobody/summary", "QUERY_STRING": ""}
+        with (
+            RuntimeApiInvoker("127.0.0.1", 0) as api,
+            container(image, "wattcast-smoke-portal", self._env(api)),
+        ):
+            started = time.monotonic()
+            answer = api.invoke(
+                http_api_event(environ, b"", claims), function_name="wattcast-portal", timeout_seconds=120
+            )
+            elapsed = time.monotonic() - started
+            absent = api.invoke(
+                http_api_event(missing, b"", claims), function_name="wattcast-portal", timeout_seconds=60
+            )
+        payload = answer.payload if isinstance(answer.payload, dict) else {}
+        body = json.loads(payload.get("body") or "{}")
+        count = len(body.get("hours", []))
+        self.check(
+            "portal hours",
+            payload.get("statusCode") == 200 and count == 50,
+            f"{count} hours in {elapsed:.1f} s (cold)",
+        )
+        status = (
+            absent.payload.get("statusCode") if isinstance(absent.payload, dict) else absent.describe_error()
+        )
+        self.check("portal 404 for a household with nothing stored", status == 404, str(status))
 
     # ---- helpers
 
@@ -324,8 +364,10 @@ def run_smoke(images: list[Image]) -> list[Check]:
             bundles = smoke.bundles() if single or "preprocess" in by_name else {}
             for image in single:
                 smoke.forecaster_single(image, bundles["model_dir"])
-            if {"ingest", "preprocess"} & set(by_name):
+            if {"ingest", "preprocess", "portal"} & set(by_name):
                 smoke.ingest(by_name.get("ingest"))
+            if "portal" in by_name:
+                smoke.portal(by_name["portal"])
             if "preprocess" in by_name:
                 smoke.preprocess(by_name["preprocess"], by_name.get("forecaster-local"), bundles)
         finally:

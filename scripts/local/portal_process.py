@@ -13,10 +13,17 @@ class PortalProcess(ServerProcess):
     health_path = HEALTH_PATH
 
     def __init__(
-        self, *, port: int | None = None, workers: int | None = None, log: Path | None = None
+        self,
+        *,
+        port: int | None = None,
+        workers: int | None = None,
+        log: Path | None = None,
+        handler: str | None = None,
     ) -> None:
         port = port or free_port()
         arguments = ["portal", "serve", "--host", "127.0.0.1", "--port", str(port)]
         if workers is not None:
             arguments += ["--workers", str(workers)]
+        if handler is not None:
+            arguments += ["--handler", handler]
         super().__init__(arguments, port=port, log=log)

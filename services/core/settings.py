@@ -84,6 +84,7 @@ class Settings:
     prophet_default_model: str = "prophet/default.tar.gz"
     history_hours: int = 336
     forecast_ttl_days: int = 35
+    day_rollup_ttl_days: int = 800  # a day's rollup outlives its forecasts: last year's month compares
     endpoint_retry_seconds: float = 20.0
     starting_position: str = "TRIM_HORIZON"
     esm_poll_interval_seconds: float = 0.2
@@ -133,6 +134,7 @@ class Settings:
             "forecaster_max_body_bytes",
             "forecaster_max_bundle_bytes",
             "forecast_ttl_days",
+            "day_rollup_ttl_days",
             "portal_max_range_hours",
             "portal_workers",
             "silent_sweep_interval_seconds",

@@ -10,12 +10,13 @@ import json
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from services.core.clients import AwsClients
+from services.core.days import DayRollup
 from services.core.errors import DependencyError
 from services.core.items import from_item, to_item
 from services.core.reading import format_ts, parse_ts
@@ -77,6 +78,24 @@ class DynamoForecasts:
         }
         with _calling(f"reading forecasts of {household_id}"):
             return {item["issued_for"]: item for item in _query(self._clients, request)}
+
+    def days(self, household_id: str, first: date, last: date) -> dict[date, DayRollup]:
+        request = {
+            "TableName": self._table,
+            "KeyConditionExpression": "household_id = :h AND forecast_key BETWEEN :a AND :b",
+            "ExpressionAttributeValues": {
+                ":h": {"S": household_id},
+                ":a": {"S": f"day#{first.isoformat()}"},
+                ":b": {"S": f"day#{last.isoformat()}"},
+            },
+        }
+        with _calling(f"reading the days of {household_id}"):
+            items = _query(self._clients, request)
+        rollups = {}
+        for item in items:
+            day = date.fromisoformat(str(item["day"]))
+            rollups[day] = DayRollup.from_attributes(household_id, day, item)
+        return rollups
 
 
 class DynamoSettings:

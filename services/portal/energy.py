@@ -11,26 +11,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
+from services.core.days import SUB_METERS, DayRollup
 from services.core.features import MIN_HOURS_PER_DAY, TARGET
 from services.core.hourly import HourlyRow
 
 SECONDS_PER_HOUR = 3600
-# The UCI sub-meters (the reading contract's sub_metering_1..3).
-SUB_METERS = {
-    "kitchen": "sub_metering_1",
-    "laundry": "sub_metering_2",
-    "water_heater_and_air_conditioning": "sub_metering_3",
-}
 
 
 @dataclass(frozen=True)
 class HourEnergy:
     hour: datetime
     kwh: float
-    minutes: int
-    sub_meters_kwh: dict[str, float | None]
+    sub_meters_kwh: dict[str, float | None]  # empty for an hour read from a day's rollup
 
 
 @dataclass(frozen=True)
@@ -59,8 +53,17 @@ def hour_energy(rows: Iterable[HourlyRow]) -> list[HourEnergy]:
             name: None if row.means.get(measure) is None else row.means[measure] * 60 / 1000  # type: ignore[operator]
             for name, measure in SUB_METERS.items()
         }
-        out.append(HourEnergy(row.hour, power, row.minutes, subs))
+        out.append(HourEnergy(row.hour, power, subs))
     return out
+
+
+def rollup_energy(rollup: DayRollup) -> list[HourEnergy]:
+    start = datetime(rollup.day.year, rollup.day.month, rollup.day.day, tzinfo=UTC)
+    return [
+        HourEnergy(start + timedelta(hours=hour), kwh, {})
+        for hour, kwh in enumerate(rollup.kwh_by_hour)
+        if kwh is not None
+    ]
 
 
 def days(hours: Sequence[HourEnergy]) -> list[DayEnergy]:
@@ -94,15 +97,22 @@ def hourly_profile_kw(hours: Sequence[HourEnergy]) -> dict[int, float]:
     return {hour: sum(values) / len(values) for hour, values in sorted(by_hour.items())}
 
 
-def sub_meter_breakdown(hours: Sequence[HourEnergy]) -> dict[str, float]:
+def sub_meter_breakdown(hours: Sequence[HourEnergy], rollups: Sequence[DayRollup] = ()) -> dict[str, float]:
     """kWh of each sub-meter and of the rest (whole house minus the three), over the hours that
-    measured every one of them, with the whole house over the same hours."""
-    complete = [h for h in hours if all(v is not None for v in h.sub_meters_kwh.values())]
+    measured every one of them, with the whole house over the same hours; rolled-up days bring their
+    own totals, hours read one by one theirs."""
+    complete = [
+        h for h in hours if h.sub_meters_kwh and all(v is not None for v in h.sub_meters_kwh.values())
+    ]
     totals = {name: sum(h.sub_meters_kwh[name] or 0.0 for h in complete) for name in SUB_METERS}
     whole = sum(h.kwh for h in complete)
+    for rollup in rollups:
+        for name in SUB_METERS:
+            totals[name] += rollup.sub_meters_kwh.get(name, 0.0)
+        whole += rollup.sub_meters_kwh.get("whole_house", 0.0)
     return {
         **{name: round(kwh, 4) for name, kwh in totals.items()},
         "rest": round(whole - sum(totals.values()), 4),
         "whole_house": round(whole, 4),
-        "hours": len(complete),
+        "hours": len(complete) + sum(r.sub_meter_hours for r in rollups),
     }

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
+from services.core.days import DayRollup
 from services.core.hourly import HourlyRow
 
 
@@ -28,6 +29,9 @@ class Forecasts(Protocol):
 
     def latest_projection(self, household_id: str, month: str) -> dict[str, Any] | None:
         """The newest month projection of `month` (YYYY-MM), None if there is none."""
+
+    def days(self, household_id: str, first: date, last: date) -> dict[date, DayRollup]:
+        """The day rollups stored for days in [first, last]."""
 
 
 class SettingsStore(Protocol):

@@ -5,15 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from services.core.days import DayRollup
 from services.core.features import TARGET
 from services.core.hourly import HourlyRow
 from services.core.reading import MEASURES, format_ts
 from services.portal import household_settings
 from services.portal.bills import Interval, MonthBill
-from services.portal.energy import HourEnergy, days, hour_energy, kwh_by_hour, sub_meter_breakdown
+from services.portal.energy import (
+    HourEnergy,
+    days,
+    hour_energy,
+    kwh_by_hour,
+    rollup_energy,
+    sub_meter_breakdown,
+)
 from services.portal.errors import NotFoundError
 from services.portal.household_settings import HouseholdSettings
 from services.portal.month_position import MonthPosition, budget_status, month_position
@@ -21,7 +29,7 @@ from services.portal.ports import AlertStore, Clocks, Forecasts, Hours, Settings
 from services.portal.requests import HOUR, Month
 from services.portal.tariffs import Tariff
 
-NEWEST_HOURS = 4  # enough to step over the open hours at the head
+RECENT_HOURS = 48  # the newest hours the summary reads: a day without its rollup yet, and more
 
 
 @dataclass(frozen=True)
@@ -37,22 +45,57 @@ def settings_of(ports: PortalPorts, household_id: str) -> HouseholdSettings:
     return household_settings.from_stored(ports.settings.get(household_id))
 
 
-def last_closed_hour(ports: PortalPorts, household_id: str) -> HourlyRow:
+def newest_hours(ports: PortalPorts, household_id: str) -> tuple[HourlyRow, list[HourlyRow]]:
+    """The last closed hour and the newest stored hours (newest first): enough to cover a day
+    without a rollup, so the summary reads the hourly table once."""
     _, open_hours = ports.clocks.household(household_id)
-    newest = ports.hours.newest(household_id, NEWEST_HOURS + len(open_hours))
+    newest = ports.hours.newest(household_id, RECENT_HOURS + len(open_hours))
     closed = [r for r in newest if r.hour not in open_hours]
     if not closed:
         raise NotFoundError(f"no closed hour is stored for household {household_id}")
-    return closed[0]
+    return closed[0], closed
+
+
+@dataclass(frozen=True)
+class MonthEnergy:
+    hours: list[HourEnergy]  # every measured hour, from rollups and from the hourly table
+    rollups: list[DayRollup]
+    rows: list[HourEnergy]  # the hours read one by one (days without a rollup yet)
+
+
+def month_energy(
+    ports: PortalPorts, household_id: str, month: Month, until: datetime, recent: Sequence[HourlyRow] = ()
+) -> MonthEnergy:
+    """The month's hours up to `until`: closed days from their rollups (one item a day), the days
+    without one (today, or a day whose rollup is missing) from `recent` when it reaches back far
+    enough, else from the hourly table in one query."""
+    last = min(until, month.end - HOUR)
+    if last < month.start:
+        return MonthEnergy([], [], [])
+    rollups = ports.forecasts.days(household_id, month.start.date(), last.date())
+    day = month.start.date()
+    while day <= last.date() and day in rollups:
+        day += timedelta(days=1)
+    rows: list[HourEnergy] = []
+    if day <= last.date():
+        uncovered = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        if recent and min(r.hour for r in recent) <= uncovered:
+            read = hour_energy(r for r in recent if uncovered <= r.hour <= last)
+        else:
+            read = hour_energy(ports.hours.rows(household_id, uncovered, last))
+        rows = [h for h in read if h.hour.date() not in rollups]
+    kept = [r for d, r in sorted(rollups.items()) if d <= last.date()]
+    hours = sorted([*(h for r in kept for h in rollup_energy(r)), *rows], key=lambda h: h.hour)
+    return MonthEnergy(hours, kept, rows)
 
 
 def current_position(
     ports: PortalPorts, household_id: str, settings: HouseholdSettings
 ) -> tuple[HourlyRow, MonthPosition]:
     """The last closed hour, and its month's position."""
-    last = last_closed_hour(ports, household_id)
+    last, recent = newest_hours(ports, household_id)
     month = Month.of(last.hour)
-    energy = hour_energy(ports.hours.rows(household_id, month.start, last.hour))
+    energy = month_energy(ports, household_id, month, last.hour, recent).hours
     projection = ports.forecasts.latest_projection(household_id, str(month))
     return last, month_position(month, energy, projection, settings.load_tariff())
 
@@ -140,7 +183,8 @@ def _round(value: float | None) -> float | None:
 def month(ports: PortalPorts, household_id: str, wanted: Month) -> dict[str, Any]:
     settings = settings_of(ports, household_id)
     tariff = settings.load_tariff()
-    energy = hour_energy(ports.hours.rows(household_id, wanted.start, wanted.end - HOUR))
+    stored = month_energy(ports, household_id, wanted, wanted.end - HOUR)
+    energy = stored.hours
     projection = ports.forecasts.latest_projection(household_id, str(wanted))
     if not energy and projection is None:
         raise NotFoundError(f"nothing is stored for household {household_id} in {wanted}")
@@ -157,7 +201,7 @@ def month(ports: PortalPorts, household_id: str, wanted: Month) -> dict[str, Any
             "standing_charge": round(tariff.standing_charge(wanted.days), 4),
             "by_band": by_band,
         },
-        "sub_meters_kwh": sub_meter_breakdown(energy),
+        "sub_meters_kwh": sub_meter_breakdown(stored.rows, stored.rollups),
         "comparisons": {
             "previous_month": _month_total(ports, household_id, wanted.preceding),
             "same_month_last_year": _month_total(ports, household_id, wanted.years_before(1)),
@@ -207,7 +251,7 @@ def _cost_by_band(bill: MonthBill | None, hourly: Mapping[int, float], tariff: T
 
 
 def _month_total(ports: PortalPorts, household_id: str, wanted: Month) -> dict[str, Any] | None:
-    measured = days(hour_energy(ports.hours.rows(household_id, wanted.start, wanted.end - HOUR)))
+    measured = days(month_energy(ports, household_id, wanted, wanted.end - HOUR).hours)
     if not measured:
         return None
     return {

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from services.core import features
+from services.core.days import day_rollup
 from services.core.errors import DependencyError
 from services.core.hourly import HourlyRow
 from services.core.reading import format_ts, parse_ts
@@ -55,6 +56,7 @@ class PreprocessOutcome:
     forecasts_stored: int = 0
     warming_up: int = 0
     projections_stored: int = 0
+    days_stored: int = 0
     forecasts_kept: int = 0  # revised hours whose forecast was issued already (left as issued)
     ignored_events: int = 0
     endpoint_calls: int = 0
@@ -65,6 +67,7 @@ class PreprocessOutcome:
             "forecasts_stored": self.forecasts_stored,
             "warming_up": self.warming_up,
             "projections_stored": self.projections_stored,
+            "days_stored": self.days_stored,
             "forecasts_kept": self.forecasts_kept,
             "ignored_events": self.ignored_events,
             "endpoint_calls": self.endpoint_calls,
@@ -114,7 +117,7 @@ def preprocess_batch(
         by_household[event.household_id].append(event)
     histories = _read_histories(by_household, ports, settings, outcome)
     batch = _Batch(by_household, histories, ports, settings, deadline)
-    items = _lstm_forecasts(batch, outcome) + _projections(batch, outcome)
+    items = _lstm_forecasts(batch, outcome) + _projections(batch, outcome) + _day_rollups(batch)
     _store(items, ports, outcome)
     return outcome
 
@@ -294,6 +297,23 @@ def projection_item(
     )
 
 
+def _day_rollups(batch: _Batch) -> list[tuple[ForecastItem, ClosedHour]]:
+    """Each closing (or revised closed) day's rollup, from the hours the batch read anyway."""
+    items = []
+    for household_id, rows in batch.histories.items():
+        for event in (e for e in batch.by_household[household_id] if e.closes_day):
+            rollup = day_rollup(household_id, event.hour.date(), rows)
+            attributes = {
+                "kind": "day",
+                "day": rollup.day.isoformat(),
+                **rollup.as_attributes(),
+                "event_arrival": event.arrival,
+                "expires_at": int(event.arrival) + batch.settings.day_rollup_ttl_days * 86_400,
+            }
+            items.append((ForecastItem(household_id, f"day#{rollup.day.isoformat()}", attributes), event))
+    return items
+
+
 def _store(
     items: list[tuple[ForecastItem, ClosedHour]], ports: PreprocessPorts, outcome: PreprocessOutcome
 ) -> None:
@@ -314,4 +334,5 @@ def _store(
     }
     outcome.forecasts_stored += sum(1 for h, k in stored if k.startswith("lstm#"))
     outcome.projections_stored += sum(1 for h, k in stored if k.startswith("month#"))
+    outcome.days_stored += sum(1 for h, k in stored if k.startswith("day#"))
     outcome.forecasts_kept += len(first_issue) - len(written) - len(not_written)

@@ -52,6 +52,13 @@ def test_the_lambda_images_run_awslambdaric_with_their_handler(built) -> None:
             assert config["Cmd"] == [f"services.{name}.handler.lambda_handler"]
 
 
+def test_the_portal_image_runs_the_api_handler_and_the_alerts_handler_by_cmd(built) -> None:
+    if "portal" in built:
+        config = inspect(built["portal"].image.tag)
+        assert config["Entrypoint"] == ["/opt/venv/bin/python", "-m", "awslambdaric"]
+        assert config["Cmd"] == ["services.portal.handler.api_handler"]
+
+
 def test_the_forecaster_image_follows_the_sagemaker_contract(built) -> None:
     config = inspect(built["forecaster"].image.tag)
     assert config["Labels"]["com.amazonaws.sagemaker.capabilities.multi-models"] == "true"
@@ -68,11 +75,14 @@ def test_smoke_runs_pass(built) -> None:
     names = {check.name for check in checks}
     assert {"forecaster /ping", "forecaster /invocations", "forecaster SIGTERM"} <= names
     assert {"ingest partial-batch response", "ingest writes"} <= names
+    if "portal" in built:
+        assert {"portal hours", "portal 404 for a household with nothing stored"} <= names
 
 
 SERVICE_TREES = {
     "ingest": ("/var/task", {"__init__.py", "core", "ingest"}),
     "preprocess": ("/var/task", {"__init__.py", "core", "preprocess"}),
+    "portal": ("/var/task", {"__init__.py", "core", "portal"}),
     "forecaster": ("/opt/program", {"__init__.py", "core", "forecaster"}),
 }
 

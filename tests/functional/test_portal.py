@@ -86,6 +86,8 @@ def test_the_summary_equals_the_stored_hours_forecasts_and_projection(stack: Emb
     assert [h["kw"] for h in body["next_24_hours"]["hours"]] == latest["kw"]
     bands = [h.get("kw_p90") for h in body["next_24_hours"]["hours"]]
     assert bands == latest.get("kw_p90", [None] * 24)  # the sample bundle answers no band
+    rolled_up = forecast_items(clients, "h000", "day")
+    assert sorted(d["day"] for d in rolled_up) == ["2010-01-04", "2010-01-05", "2010-01-06"]
     [projection] = forecast_items(clients, "h000", "month", latest_only=True)
     month = body["month"]
     assert month["projection_as_of"] == projection["as_of"] == "2010-01-07"

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from scripts.local.portal_memory import MemoryStores
 from services.core.hourly import HourlyRow
 from services.core.reading import MEASURES, format_ts
 from services.portal.alerting import evaluate_closed_hours, sweep_silent_meters
-from tests.portal_fakes import Fakes
 
 H = timedelta(hours=1)
 T0 = datetime(2010, 2, 1, tzinfo=UTC)
@@ -34,7 +34,9 @@ def lstm_item(hour: datetime, p90: float) -> dict[str, Any]:
     }
 
 
-def with_hours(fakes: Fakes, household: str, kws: list[float], p90: float, start: datetime = T0) -> datetime:
+def with_hours(
+    fakes: MemoryStores, household: str, kws: list[float], p90: float, start: datetime = T0
+) -> datetime:
     for i, kw in enumerate(kws):
         hour = start + i * H
         fakes.hours.rows_by_household.setdefault(household, []).append(row(household, hour, kw))
@@ -43,7 +45,7 @@ def with_hours(fakes: Fakes, household: str, kws: list[float], p90: float, start
 
 
 def test_unusual_use_is_stored_and_announced_once_also_when_the_batch_is_redelivered() -> None:
-    fakes = Fakes()
+    fakes = MemoryStores()
     last = with_hours(fakes, "h1", [0.5, 3.0, 3.0, 3.0], p90=1.0)
     for _ in range(3):
         outcome = evaluate_closed_hours([("h1", last), ("h1", last - H)], fakes.alert_ports)
@@ -54,7 +56,7 @@ def test_unusual_use_is_stored_and_announced_once_also_when_the_batch_is_redeliv
 
 
 def test_an_announcement_that_failed_is_made_when_the_evidence_comes_again() -> None:
-    fakes = Fakes()
+    fakes = MemoryStores()
     last = with_hours(fakes, "h1", [3.0, 3.0, 3.0], p90=1.0)
     fakes.notifier.failures = 1
     failed = evaluate_closed_hours([("h1", last)], fakes.alert_ports)
@@ -66,7 +68,7 @@ def test_an_announcement_that_failed_is_made_when_the_evidence_comes_again() -> 
 
 
 def test_a_normal_hour_resolves_the_run() -> None:
-    fakes = Fakes()
+    fakes = MemoryStores()
     last = with_hours(fakes, "h1", [3.0, 3.0, 3.0, 0.2], p90=1.0)
     evaluate_closed_hours([("h1", last - H)], fakes.alert_ports)
     outcome = evaluate_closed_hours([("h1", last)], fakes.alert_ports)
@@ -86,7 +88,7 @@ def projection(as_of: str, samples: list[float]) -> dict[str, Any]:
 
 
 def test_budget_alerts_follow_the_projection_across_crossings_and_rearm() -> None:
-    fakes = Fakes()
+    fakes = MemoryStores()
     fakes.settings.put("h1", {"budget": {"amount": 100, "unit": "kWh"}, "budget_thresholds": [1.0]})
     last = with_hours(fakes, "h1", [1.0] * 24, p90=5.0)  # 24 kWh on Feb 1
     items = fakes.forecasts.items["h1"]
@@ -105,7 +107,7 @@ def test_budget_alerts_follow_the_projection_across_crossings_and_rearm() -> Non
 
 
 def test_a_cost_budget_compares_the_projected_cost() -> None:
-    fakes = Fakes()
+    fakes = MemoryStores()
     # Base option: 0.2016 EUR/kWh and 164.64 EUR/year standing; 28 days of February.
     fakes.settings.put("h1", {"budget": {"amount": 30, "unit": "EUR"}, "budget_thresholds": [1.0]})
     last = with_hours(fakes, "h1", [1.0] * 24, p90=5.0)
@@ -118,7 +120,7 @@ def test_a_cost_budget_compares_the_projected_cost() -> None:
 
 
 def test_the_sweep_raises_silent_meters_by_the_fleets_clock_once_and_readings_resolve_them() -> None:
-    fakes = Fakes()
+    fakes = MemoryStores()
     fakes.clocks.latest = {"quiet": T0, "busy": T0 + 8 * H, "brief": T0 + 3 * H}
     sweep_silent_meters(fakes.alert_ports)
     sweep_silent_meters(fakes.alert_ports)

@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 
 from scripts.local.gateway.http_api import http_api_event
 from scripts.local.lambda_context import LocalLambdaContext
+from scripts.local.portal_memory import MemoryStores
 from services.core.errors import DependencyError
 from services.core.hourly import HourlyRow
 from services.core.reading import MEASURES, format_ts
 from services.portal import api
-from tests.portal_fakes import Fakes
 
 H = timedelta(hours=1)
 FEB = datetime(2010, 2, 1, tzinfo=UTC)
@@ -40,8 +40,8 @@ def row(hour: datetime, kw: float) -> HourlyRow:
 
 
 @pytest.fixture
-def fakes() -> Iterator[Fakes]:
-    fakes = Fakes()
+def fakes() -> Iterator[MemoryStores]:
+    fakes = MemoryStores()
     # Feb 1 and 2 measured at 1 kW (off-peak 22-06 Paris = 21-05 UTC in winter), hour 48 still open.
     fakes.hours.rows_by_household["h1"] = [row(FEB + i * H, 1.0) for i in range(49)]
     fakes.clocks.latest["h1"] = FEB + 48 * H + timedelta(minutes=30)
@@ -183,6 +183,22 @@ def test_the_month_splits_days_cost_bands_and_sub_meters(fakes) -> None:
     assert subs["rest"] == pytest.approx(49 * (1.0 - 0.48), abs=1e-3)
     assert body["comparisons"] == {"previous_month": None, "same_month_last_year": None}
     assert call("GET", "/households/h1/month/2009-12")[0] == 404
+
+
+def test_rolled_up_days_answer_what_their_hours_answer(fakes) -> None:
+    from services.core.days import day_rollup
+
+    paths = ("/households/h1/summary", "/households/h1/month/2010-02")
+    before = [call("GET", path)[1] for path in paths]
+    rows = fakes.hours.rows_by_household["h1"]
+    for day in (FEB.date(), (FEB + 24 * H).date()):
+        rollup = day_rollup("h1", day, rows)
+        fakes.forecasts.items["h1"].append(
+            {"forecast_key": f"day#{day.isoformat()}", "day": day.isoformat(), **rollup.as_attributes()}
+        )
+    fakes.hours.rows_by_household["h1"] = [r for r in rows if r.hour >= FEB + 24 * H]  # Feb 1: rollup only
+    after = [call("GET", path)[1] for path in paths]
+    assert after == before
 
 
 def test_settings_round_trip_and_bad_settings_are_refused_with_the_reason(fakes) -> None:

@@ -165,6 +165,25 @@ def test_a_closed_day_asks_for_the_rest_of_the_month_with_the_measured_days() ->
     assert store.items[("a", "month#2010-02#2010-02-03")]["remaining_kwh_samples"] == [0.9, 1.0, 1.1]
 
 
+def test_a_closed_day_is_rolled_up_into_one_item_and_a_revision_rolls_it_up_again() -> None:
+    history = FakeHistory({"a": rows("a", 24 * 3, power=2.0)})
+    outcome, _, store = run(events(("a", 47)), history)
+    day = store.items[("a", "day#2010-02-02")]
+    assert outcome.days_stored == 1 and day["kwh_by_hour"] == [2.0] * 24 and day["kind"] == "day"
+    # every measure is 1.0 in these rows: each sub-meter 1 Wh a minute, 0.06 kWh an hour
+    assert day["sub_meters_kwh"] == {
+        "kitchen": 1.44,
+        "laundry": 1.44,
+        "water_heater_and_air_conditioning": 1.44,
+        "whole_house": 48.0,
+    }
+    assert day["sub_meter_hours"] == 24
+    history.stored["a"] = [r for r in history.stored["a"] if r.hour.hour != 5]  # a revision found fewer
+    revised, _, store = run(events(("a", 30), revised=True, day_closed=True), history)
+    assert revised.days_stored == 1 and store.items[("a", "day#2010-02-02")]["kwh_by_hour"][5] is None
+    assert run(events(("a", 40)), history)[2].items.get(("a", "day#2010-02-02")) is None  # not closing
+
+
 def test_the_last_day_of_a_month_projects_the_next_month_from_nothing() -> None:
     request = projection_request("a", datetime(2010, 3, 1).date(), rows("a", 24 * 28))
     assert request == {"household_id": "a", "as_of": "2010-03-01", "days": []}

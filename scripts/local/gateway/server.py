@@ -25,6 +25,7 @@ class GatewayOptions:
     port: int = 8090
     workers: int = 2
     runtime_api: tuple[str, int] | None = None  # serve a function polling this Runtime API instead
+    handler: str = API_HANDLER  # the function run in the workers (the benchmark swaps its store)
 
 
 class GatewayServer(BaseApplication):  # type: ignore[misc]
@@ -56,7 +57,7 @@ class GatewayServer(BaseApplication):  # type: ignore[misc]
             host, port = self._options.runtime_api
             invoker = RuntimeApiInvoker(host, port).start()
         else:
-            invoker = InProcessInvoker(API_HANDLER)
+            invoker = InProcessInvoker(self._options.handler)
         return HttpApi(
             invoker,
             Verifier(self._settings),

@@ -1,12 +1,14 @@
-"""In-memory ports of the household API and the alerts, for unit tests."""
+"""In-memory ports of the household API and the alerts: the unit tests' stores, and the store of
+`wattcast bench portal --store memory` (the API's own cost, without an emulator)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from services.core.days import DayRollup
 from services.core.errors import DependencyError
 from services.core.hourly import HourlyRow
 from services.core.reading import format_ts
@@ -16,7 +18,7 @@ from services.portal.views import PortalPorts
 
 
 @dataclass
-class FakeHours:
+class MemoryHours:
     rows_by_household: dict[str, list[HourlyRow]] = field(default_factory=dict)
 
     def rows(self, household_id: str, first_hour: datetime, last_hour: datetime) -> list[HourlyRow]:
@@ -29,7 +31,7 @@ class FakeHours:
 
 
 @dataclass
-class FakeForecasts:
+class MemoryForecasts:
     items: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def _of(self, household_id: str, prefix: str) -> list[dict[str, Any]]:
@@ -44,6 +46,14 @@ class FakeForecasts:
         found = self._of(household_id, f"month#{month}#")
         return found[0] if found else None
 
+    def days(self, household_id: str, first: date, last: date) -> dict[date, DayRollup]:
+        found = {}
+        for item in self._of(household_id, "day#"):
+            day = date.fromisoformat(item["day"])
+            if first <= day <= last:
+                found[day] = DayRollup.from_attributes(household_id, day, item)
+        return found
+
     def hours_issued(self, household_id: str, first: datetime, last: datetime) -> dict[str, dict[str, Any]]:
         low, high = f"lstm#{format_ts(first)}", f"lstm#{format_ts(last)}"
         return {
@@ -52,7 +62,7 @@ class FakeForecasts:
 
 
 @dataclass
-class FakeSettings:
+class MemorySettings:
     documents: dict[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def get(self, household_id: str) -> Mapping[str, Any] | None:
@@ -63,7 +73,7 @@ class FakeSettings:
 
 
 @dataclass
-class FakeAlerts:
+class MemoryAlerts:
     stored: dict[tuple[str, str], StoredAlert] = field(default_factory=dict)
     states: dict[tuple[str, str], tuple[dict[str, Any], int]] = field(default_factory=dict)
 
@@ -100,7 +110,7 @@ class FakeAlerts:
 
 
 @dataclass
-class FakeNotifier:
+class MemoryNotifier:
     published: list[tuple[str, str]] = field(default_factory=list)
     failures: int = 0  # the next N publishes fail
 
@@ -112,7 +122,7 @@ class FakeNotifier:
 
 
 @dataclass
-class FakeClocks:
+class MemoryClocks:
     latest: dict[str, datetime] = field(default_factory=dict)
     open_hours: dict[str, frozenset[datetime]] = field(default_factory=dict)
 
@@ -124,13 +134,13 @@ class FakeClocks:
 
 
 @dataclass
-class Fakes:
-    hours: FakeHours = field(default_factory=FakeHours)
-    forecasts: FakeForecasts = field(default_factory=FakeForecasts)
-    settings: FakeSettings = field(default_factory=FakeSettings)
-    alerts: FakeAlerts = field(default_factory=FakeAlerts)
-    clocks: FakeClocks = field(default_factory=FakeClocks)
-    notifier: FakeNotifier = field(default_factory=FakeNotifier)
+class MemoryStores:
+    hours: MemoryHours = field(default_factory=MemoryHours)
+    forecasts: MemoryForecasts = field(default_factory=MemoryForecasts)
+    settings: MemorySettings = field(default_factory=MemorySettings)
+    alerts: MemoryAlerts = field(default_factory=MemoryAlerts)
+    clocks: MemoryClocks = field(default_factory=MemoryClocks)
+    notifier: MemoryNotifier = field(default_factory=MemoryNotifier)
 
     @property
     def portal(self) -> PortalPorts:
