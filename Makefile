@@ -58,6 +58,11 @@ bench: setup
 	$(BIN)/wattcast bench ingest
 	$(BIN)/wattcast bench forecaster
 	$(BIN)/wattcast bench pipeline
+	@if command -v wrk >/dev/null; then \
+		$(BIN)/wattcast bench portal --store memory && \
+		{ test -x .tools/dynalite/node_modules/.bin/dynalite || npm install --prefix .tools/dynalite --no-audit --no-fund dynalite@3.2.2; } && \
+		$(BIN)/wattcast bench portal --store dynalite; \
+	else echo "bench portal skipped: wrk is not installed (apt-get install wrk)"; fi
 
 clean:
 	rm -rf $(VENV) .tools .wattcast out .mypy_cache .ruff_cache .pytest_cache

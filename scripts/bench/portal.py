@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from scripts.bench.dynalite import running_dynalite
 from scripts.bench.portal_memory_api import SEED_ENV
 from scripts.bench.portal_seed import household, write_seed_file, write_to_tables
 from scripts.data.simulate import household_ids
@@ -47,13 +48,20 @@ class PortalBenchOptions:
     connections: int = 4
     threads: int = 2
     workers: int = 2
-    store: str = "emulator"  # or "memory": the API's own cost, without the emulator
+    store: str = "emulator"  # "dynalite": DynamoDB there; "memory": the API's own cost, no store
 
 
 def portal_figures(options: PortalBenchOptions) -> dict[str, Any]:
     wrk = shutil.which("wrk")
     if wrk is None:
         raise BenchError("wrk is not installed: apt-get install wrk")
+    if options.store == "dynalite":
+        with running_dynalite():
+            return _figures(wrk, options)
+    return _figures(wrk, options)
+
+
+def _figures(wrk: str, options: PortalBenchOptions) -> dict[str, Any]:
     frame = load_uci(default_data_path())
     ids = household_ids(options.households)
     seeded = [household(h, frame) for h in ids]

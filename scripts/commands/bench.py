@@ -54,9 +54,9 @@ def register(subparsers: Any) -> None:
     portal.add_argument("--workers", type=int, default=2, help="gunicorn workers of the local API")
     portal.add_argument(
         "--store",
-        choices=("emulator", "memory"),
+        choices=("emulator", "dynalite", "memory"),
         default="emulator",
-        help="the tables in the emulator (default), or in memory: the API's own cost",
+        help="the tables in the stack's emulator (moto, default), in dynalite (npm), or in memory",
     )
     portal.set_defaults(func=run_portal)
 

@@ -17,8 +17,8 @@ MIRROR_NAME = "registry.terraform.io"
 
 
 EMULATED_SERVICES = (
-    "applicationautoscaling", "cloudwatch", "dynamodb", "ecr", "iam", "kinesis", "kms", "lambda",
-    "logs", "s3", "sagemaker", "sqs", "sts",
+    "apigatewayv2", "applicationautoscaling", "cloudwatch", "cognitoidp", "dynamodb", "ecr", "events",
+    "iam", "kinesis", "kms", "lambda", "logs", "s3", "sagemaker", "sns", "sqs", "sts",
 )  # fmt: skip
 EMULATOR_OVERRIDE = """\
 # Written by the tests: every service at the emulator on loopback (its endpoint is plain HTTP).

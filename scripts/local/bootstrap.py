@@ -92,10 +92,15 @@ def _create_table(clients: AwsClients, table: TableSpec) -> None:
         return
     clients.dynamodb.get_waiter("table_exists").wait(TableName=table.name, WaiterConfig={"Delay": 1})
     if table.ttl_attribute:
-        clients.dynamodb.update_time_to_live(
-            TableName=table.name,
-            TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
-        )
+        try:
+            clients.dynamodb.update_time_to_live(
+                TableName=table.name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "UnknownOperationException":
+                raise
+            logger.warning("%s: this emulator has no TTL; items will not expire", table.name)  # dynalite
 
 
 def _create_bucket(clients: AwsClients, bucket: str) -> None:

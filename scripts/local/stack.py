@@ -22,10 +22,12 @@ from scripts.local.esm.status import status_path
 from scripts.local.forecaster_process import ForecasterProcess
 from scripts.local.mappings import EventSourceMapping, default_mappings
 from scripts.local.portal_process import PortalProcess
+from scripts.local.schedule import Schedule
 from services.core.clients import AwsClients, reset_clients
 from services.core.settings import Settings
 
 logger = logging.getLogger(__name__)
+ALERTS_SWEEP_HANDLER = "services.portal.handler.alerts_handler"  # a scheduled event: the sweep
 
 
 class EmbeddedStack:
@@ -46,6 +48,7 @@ class EmbeddedStack:
         self._emulator: MotoEmulator | None = None
         self.endpoint: str | None = None
         self.runners: list[MappingRunner] = []
+        self.schedules: list[Schedule] = []
         self.clients: AwsClients | None = None
         self.forecaster: ForecasterProcess | None = None
         self.portal: PortalProcess | None = None
@@ -73,7 +76,23 @@ class EmbeddedStack:
             self.start_portal()
         if mappings:
             self.start_mappings(default_mappings(settings))
+            self.start_schedules()
         return self.endpoint
+
+    def start_schedules(self) -> None:
+        """The silent-meter sweep every `silent_sweep_interval_seconds`, as EventBridge runs it."""
+        assert self.clients is not None
+        settings = self.clients.settings
+        region = self.clients.s3.meta.region_name or "us-east-1"
+        schedule = Schedule(
+            InProcessInvoker(ALERTS_SWEEP_HANDLER),
+            function_name=settings.alerts_function,
+            rule_arn=f"arn:aws:events:{region}:123456789012:rule/{settings.alerts_function}-sweep",
+            interval_seconds=settings.silent_sweep_interval_seconds,
+            timeout_seconds=settings.alerts_function_timeout_seconds,
+        )
+        schedule.start()
+        self.schedules.append(schedule)
 
     def _use_alerts_topic(self) -> None:
         """The alerts function reads the topic's ARN from WATTCAST_ALERTS_TOPIC_ARN, as on AWS."""
@@ -150,6 +169,9 @@ class EmbeddedStack:
         return [runner.status() for runner in self.runners]
 
     def stop(self) -> None:
+        for schedule in self.schedules:
+            schedule.stop()
+        self.schedules.clear()
         for runner in self.runners:
             runner.stop(timeout=10)
         self.runners.clear()

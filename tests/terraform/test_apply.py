@@ -126,3 +126,46 @@ def test_envs_aws_first_step_applies_against_the_emulator_plans_clean_and_destro
     clients = AwsClients(Settings.from_env())
     assert clients.kinesis.list_streams()["StreamNames"] == []
     assert clients.dynamodb.list_tables()["TableNames"] == []
+
+
+def test_envs_aws_household_api_applies_against_the_emulator_plans_clean_and_destroys(
+    emulator: str, tmp_path: Path
+) -> None:
+    # Step two for the household API alone (the portal image's tag set, the others not): Cognito, the
+    # HTTP API with its JWT authorizer and routes, both functions, the topic and the schedule.
+    assert MIRROR is not None
+    root = Workspace.copy(tmp_path, "aws", MIRROR)
+    root.point_at_emulator(emulator)
+    root.init()
+    variables = ["-var=data_bucket=wattcast-data-emulator", '-var=image_tags={portal="emulator"}']
+    root.run("apply", "-auto-approve", "-input=false", *variables)
+    root.run("apply", "-auto-approve", "-input=false", *variables)  # moto's stream tags, as above
+    outputs = json.loads(root.run("output", "-json").stdout)
+    clients = AwsClients(Settings.from_env())
+    gateway = clients.client("apigatewayv2")
+    api_id = outputs["household_api_id"]["value"]
+    routes = {r["RouteKey"]: r for r in gateway.get_routes(ApiId=api_id)["Items"]}
+    assert set(routes) == {
+        "GET /households/{household_id}/summary",
+        "GET /households/{household_id}/hours",
+        "GET /households/{household_id}/month/{month}",
+        "GET /households/{household_id}/settings",
+        "PUT /households/{household_id}/settings",
+        "GET /households/{household_id}/alerts",
+    }
+    assert {r["AuthorizationType"] for r in routes.values()} == {"JWT"}
+    [authorizer_id] = {r["AuthorizerId"] for r in routes.values()}
+    authorizer = gateway.get_authorizer(ApiId=api_id, AuthorizerId=authorizer_id)
+    pool = outputs["household_api_user_pool_id"]["value"]
+    assert authorizer["JwtConfiguration"]["Issuer"].endswith(f"/{pool}")
+    attributes = clients.client("cognito-idp").describe_user_pool(UserPoolId=pool)["UserPool"][
+        "SchemaAttributes"
+    ]
+    assert "custom:household_id" in {a["Name"] for a in attributes}
+    topics = [t["TopicArn"] for t in clients.client("sns").list_topics()["Topics"]]
+    assert outputs["household_api_alerts_topic_arn"]["value"] in topics
+    assert root.run("plan", "-detailed-exitcode", "-input=false", *variables, ok_codes=(0, 2)).returncode == 0
+    unprotected = "-var=deletion_protection=false"
+    root.run("apply", "-auto-approve", "-input=false", *variables, unprotected)
+    root.run("destroy", "-auto-approve", "-input=false", *variables, unprotected)
+    assert clients.dynamodb.list_tables()["TableNames"] == []

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from scripts.devtools import terraform as tf_checks
 from scripts.devtools.terraform import (
@@ -23,24 +24,37 @@ from scripts.devtools.terraform import (
     optional_defaults,
     references,
 )
-from scripts.local.mappings import EventSourceMapping, ingest_mapping
+from scripts.local.mappings import EventSourceMapping, alerts_mapping, ingest_mapping, preprocess_mapping
 from scripts.local.tables import table_specs
 from services.core.settings import Settings
 
 SETTINGS = Settings()
 DEFAULTS: dict[str, Any] = {f.name: getattr(SETTINGS, f.name) for f in dataclasses.fields(Settings)}
 ENV_TO_FIELD = {env: name for name, env in Settings.env_names().items()}
-MODULES = ("kinesis_stream", "lambda_image_function", "sagemaker_endpoint", "storage")
+MODULES = ("household_api", "kinesis_stream", "lambda_image_function", "sagemaker_endpoint", "storage")
 ROOTS = ("envs/aws", "envs/local")
 NAME_FIELDS = (
     "readings_stream", "hourly_stream", "data_bucket", "raw_prefix", "dead_letter_prefix", "models_prefix",
-    "hourly_table", "households_table", "forecasts_table", "dead_letter_queue", "stream_failures_queue",
+    "hourly_table", "households_table", "forecasts_table", "settings_table", "alerts_table",
+    "dead_letter_queue", "stream_failures_queue",
 )  # fmt: skip
+# The Settings fields the household API module takes (names, the API's contract, the alerts knobs).
+HOUSEHOLD_API_FIELDS = (
+    "hourly_table", "households_table", "forecasts_table", "settings_table", "alerts_table", "alerts_topic",
+    "alerts_function", "portal_household_claim", "portal_operator_group", "portal_max_range_hours",
+    "alerts_batch_size", "alerts_batching_window_seconds", "alerts_maximum_retry_attempts",
+    "alerts_maximum_record_age_seconds", "alerts_function_timeout_seconds", "silent_sweep_interval_seconds",
+    "starting_position",
+)  # fmt: skip
+OPENAPI = Path(__file__).resolve().parents[2] / "services/portal/openapi.yaml"
+HTTP_METHODS = ("get", "put", "post", "patch", "delete", "head", "options")
 ECR_REPOSITORIES = {
     "ingest": "wattcast-ingest",
     "preprocess": "wattcast-preprocess",
     "forecaster": "wattcast-forecaster",
+    "portal": "wattcast-portal",
 }
+MAPPINGS = {"ingest": ingest_mapping, "preprocess": preprocess_mapping, "alerts": alerts_mapping}
 
 
 @pytest.fixture(scope="module")
@@ -142,6 +156,7 @@ STREAMS = ("readings_stream", "hourly_stream")
     [
         *((root, NAME_FIELDS) for root in ROOTS),
         ("modules/storage", [n for n in NAME_FIELDS if n not in STREAMS]),
+        ("modules/household_api", HOUSEHOLD_API_FIELDS),
     ],
 )
 def test_variables_named_after_settings_default_to_them(tree, directory, names):
@@ -153,9 +168,40 @@ def test_variables_named_after_settings_default_to_them(tree, directory, names):
 
 
 def test_the_aws_root_has_every_name_and_mapping_knob_of_settings(tree):
-    knobs = {n for n in DEFAULTS if n.startswith(("ingest_", "preprocess_"))} | {"starting_position"}
-    names = {*NAME_FIELDS, "forecaster_endpoint", "ingest_function", "preprocess_function"}
+    knobs = {n for n in DEFAULTS if n.startswith(("ingest_", "preprocess_", "alerts_"))}
+    knobs = knobs - {"alerts_topic_arn"} | {"starting_position"}  # the ARN exists once Terraform made it
+    names = {*NAME_FIELDS, *HOUSEHOLD_API_FIELDS, "forecaster_endpoint", "ingest_function"}
+    names |= {"preprocess_function"}
     assert names | knobs <= set(tf(tree, "envs/aws").variables)
+
+
+def test_the_aws_root_feeds_the_household_api_its_settings_variables(tree):
+    call = tf(tree, "envs/aws").modules["household_api"]
+    shared = set(tf(tree, "modules/household_api").variables) & set(DEFAULTS)
+    assert set(HOUSEHOLD_API_FIELDS) <= shared
+    for name in sorted(shared):
+        assert var_of(call[name]) == name, f"household_api: {name} = {call[name]}"
+    assert expression(call["count"]) == "var.image_tags.portal == null ? 0 : 1"
+    assert expression(call["image_uri"]) == "local.images.portal"
+    assert expression(call["dynamodb_table_arns"]) == "module.storage.dynamodb_table_arns"
+    assert expression(call["hourly_stream_arn"]) == "module.hourly_stream.kinesis_stream_arn"
+    assert expression(call["stream_failures_queue_arn"]) == 'module.storage.sqs_queue_arns["stream_failures"]'
+    root, module = tf(tree, "envs/aws").variables, tf(tree, "modules/household_api").variables
+    for handler in ("portal_handler", "alerts_handler"):
+        assert var_of(call[handler]) == handler
+        assert root[handler]["default"] == module[handler]["default"], handler
+
+
+def test_the_aws_roots_household_api_defaults_are_the_modules(tree):
+    type_ = tf(tree, "envs/aws").variables["household_api"]["type"]
+    module = tf(tree, "modules/household_api").variables
+    defaults = optional_defaults(type_)
+    assert len(defaults) >= 15
+    for attribute, default in defaults.items():
+        assert module[attribute]["default"] == default, attribute
+    call = tf(tree, "envs/aws").modules["household_api"]
+    for attribute in re.findall(r"(\w+)\s*=\s*optional\(", type_):
+        assert expression(call[attribute]) == f"var.household_api.{attribute}", attribute
 
 
 def test_table_keys_equal_table_specs(tree):
@@ -172,21 +218,34 @@ def test_table_keys_equal_table_specs(tree):
 
 
 def function_calls(tree: dict[Path, TfDir]) -> dict[str, dict[str, Any]]:
-    return {k: v for k, v in tf(tree, "envs/aws").modules.items() if "lambda_image_function" in v["source"]}
+    """Every lambda_image_function call, by call name: the aws root's and the household API module's."""
+    return {
+        call: body
+        for directory in ("envs/aws", "modules/household_api")
+        for call, body in tf(tree, directory).modules.items()
+        if str(body["source"]).endswith("/lambda_image_function")
+    }
 
 
 def test_function_environment_is_settings_names_fed_by_matching_variables(tree):
     calls = function_calls(tree)
-    assert set(calls) == {"ingest", "preprocess"}
+    assert set(calls) == {"ingest", "preprocess", "portal", "alerts"}
     for call, body in calls.items():
         for env_name, value in body["environment"].items():
             assert env_name in ENV_TO_FIELD, f"{call}: {env_name} is not in Settings.env_names()"
+            if env_name == "WATTCAST_ALERTS_TOPIC_ARN":  # the topic the household API module creates
+                assert expression(value) == "aws_sns_topic.alerts.arn", call
+                continue
             assert var_of(value) == ENV_TO_FIELD[env_name], f"{call}: {env_name} = {value}"
     uses = {
         "ingest": {"readings_stream", "hourly_stream", "data_bucket", "raw_prefix", "dead_letter_prefix",
                    "hourly_table", "households_table", "dead_letter_queue", "allowed_lateness_seconds",
                    "max_clock_skew_seconds"},
         "preprocess": {"hourly_stream", "hourly_table", "forecasts_table", "forecaster_endpoint"},
+        "portal": {"hourly_table", "forecasts_table", "households_table", "settings_table", "alerts_table",
+                   "portal_household_claim", "portal_operator_group", "portal_max_range_hours"},
+        "alerts": {"hourly_table", "forecasts_table", "households_table", "settings_table", "alerts_table",
+                   "alerts_topic_arn"},
     }  # fmt: skip
     for call, fields in uses.items():
         assert {ENV_TO_FIELD[e] for e in calls[call]["environment"]} == fields, call
@@ -201,8 +260,21 @@ def test_service_environment_outputs_name_settings(tree, root):
         assert var_of(value) == ENV_TO_FIELD[env_name]
 
 
+def in_aws_root(tree: dict[Path, TfDir], call: str, value: Any) -> str | None:
+    """The aws root's expression behind a value: itself, or for a call inside modules/household_api
+    (`var.x`), what the root passes that module as `x`."""
+    if call not in tf(tree, "envs/aws").modules:
+        value = tf(tree, "envs/aws").modules["household_api"][var_of(value)]
+    return expression(value)
+
+
 @pytest.mark.parametrize(
-    ("call", "source", "prefix"), [("ingest", "readings", "ingest"), ("preprocess", "hourly", "preprocess")]
+    ("call", "source", "prefix"),
+    [
+        ("ingest", "readings", "ingest"),
+        ("preprocess", "hourly", "preprocess"),
+        ("alerts", "hourly", "alerts"),
+    ],
 )
 def test_mapping_knobs_are_the_settings_variables(tree, call, source, prefix):
     body = function_calls(tree)[call]
@@ -218,15 +290,21 @@ def test_mapping_knobs_are_the_settings_variables(tree, call, source, prefix):
         assert var_of(mapping[argument]) == field, argument
     assert var_of(body["timeout"]) == f"{prefix}_function_timeout_seconds"
     assert var_of(body["function_name"]) == f"{prefix}_function"
-    expected = ingest_mapping(SETTINGS)  # preprocess has no mapping in services yet: same failure semantics
+    expected = MAPPINGS[call](SETTINGS)
     assert mapping["report_batch_item_failures"] is expected.report_batch_item_failures
     assert mapping["bisect_batch_on_function_error"] is expected.bisect_batch_on_function_error
-    assert expression(mapping["event_source_arn"]) == f"module.{source}_stream.kinesis_stream_arn"
+    assert expected.stream_name == DEFAULTS[f"{source}_stream"]
+    assert expected.on_failure_queue == SETTINGS.stream_failures_queue
+    stream_arn = f"module.{source}_stream.kinesis_stream_arn"
+    assert in_aws_root(tree, call, mapping["event_source_arn"]) == stream_arn
     assert (
-        expression(mapping["on_failure_destination_arn"])
+        in_aws_root(tree, call, mapping["on_failure_destination_arn"])
         == 'module.storage.sqs_queue_arns["stream_failures"]'
     )
     assert var_of(tf(tree, "envs/aws").modules[f"{source}_stream"]["name"]) == f"{source}_stream"
+    (command,) = body["image_command"]
+    declared = tf(tree, "envs/aws" if call in tf(tree, "envs/aws").modules else "modules/household_api")
+    assert declared.variables[var_of(command)]["default"] == expected.handler
 
 
 def test_module_mapping_defaults_are_event_source_mapping_defaults(tree):
@@ -271,6 +349,121 @@ def test_each_function_may_touch_exactly_what_it_uses(tree):
         assert needle in preprocess, needle
     for absent in ("kinesis_put_stream_arns", "s3_write_prefixes", "sqs_send_queue_arns", '["households"]'):
         assert absent not in preprocess, absent
+
+
+def table_roles(directory: TfDir, value: Any) -> list[str]:
+    """The tables (by role of var.dynamodb_table_arns) a list of ARNs names, through one local."""
+    local = re.fullmatch(r"local\.(\w+)", expression(value) or "")
+    if local:
+        value = directory.locals[local.group(1)]
+    roles = [re.fullmatch(r"var\.dynamodb_table_arns\.(\w+)", expression(v) or "") for v in value]
+    assert all(roles), value
+    return sorted(r.group(1) for r in roles if r)
+
+
+def test_the_household_api_functions_may_touch_exactly_what_they_use(tree):
+    module = tf(tree, "modules/household_api")
+    calls = function_calls(tree)
+    every_table = sorted(["hourly", "forecasts", "households", "settings", "alerts"])
+    arguments = ("dynamodb_read_table_arns", "dynamodb_write_table_arns", "dynamodb_scan_table_arns")
+    grants = {
+        call: {a: table_roles(module, calls[call][a]) for a in arguments if a in calls[call]}
+        for call in ("portal", "alerts")
+    }
+    assert grants["portal"] == {
+        "dynamodb_read_table_arns": every_table,
+        "dynamodb_write_table_arns": ["alerts", "settings"],
+    }
+    assert grants["alerts"] == {
+        "dynamodb_read_table_arns": every_table,
+        "dynamodb_write_table_arns": ["alerts"],
+        "dynamodb_scan_table_arns": ["households"],  # the silent-meter sweep
+    }
+    assert [expression(a) for a in calls["alerts"]["sns_publish_topic_arns"]] == ["aws_sns_topic.alerts.arn"]
+    for call in ("portal", "alerts"):
+        others = ("kinesis_put_stream_arns", "s3_write_prefixes", "s3_read_prefixes", "sqs_send_queue_arns",
+                  "sagemaker_endpoint_arns", "kms_key_arns")  # fmt: skip
+        assert not set(others) & set(calls[call]), call
+    assert "sns_publish_topic_arns" not in calls["portal"] and "event_source_mappings" not in calls["portal"]
+    assert expression(module.resources["aws_sns_topic.alerts"]["kms_master_key_id"]) == "var.kms_key_arn"
+
+
+def openapi_operations() -> dict[str, str]:
+    """`METHOD /path` -> operationId of every operation in services/portal/openapi.yaml."""
+    document = yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
+    return {
+        f"{method.upper()} {path}": operation["operationId"]
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+    }
+
+
+def test_the_http_api_routes_are_the_openapi_operations_each_behind_the_jwt_authorizer(tree):
+    module = tf(tree, "modules/household_api")
+    operations = openapi_operations()
+    assert len(operations) == 6
+    assert module.locals["routes"] == operations
+    (route_address,) = [a for a in module.resources if a.startswith("aws_apigatewayv2_route.")]
+    route = module.resources[route_address]
+    assert expression(route["for_each"]) == "local.routes"
+    assert expression(route["route_key"]) == "each.key"
+    assert expression(route["operation_name"]) == "each.value"
+    assert route["authorization_type"] == "JWT"
+    assert expression(route["authorizer_id"]) == "aws_apigatewayv2_authorizer.jwt.id"
+    assert route["target"] == "integrations/${aws_apigatewayv2_integration.portal.id}"
+
+    authorizer = module.resources["aws_apigatewayv2_authorizer.jwt"]
+    assert authorizer["authorizer_type"] == "JWT"
+    assert authorizer["identity_sources"] == ["$request.header.Authorization"]
+    (jwt,) = authorizer["jwt_configuration"]
+    assert expression(jwt["issuer"]) == "local.issuer_url"
+    assert module.locals["issuer_url"] == "https://${aws_cognito_user_pool.user_pool.endpoint}"
+    assert [expression(a) for a in jwt["audience"]] == ["aws_cognito_user_pool_client.user_pool_client.id"]
+
+    integration = module.resources["aws_apigatewayv2_integration.portal"]
+    assert integration["integration_type"] == "AWS_PROXY" and integration["payload_format_version"] == "2.0"
+    assert expression(integration["integration_uri"]) == "module.portal.lambda_function_arn"
+    permission = module.resources["aws_lambda_permission.api"]
+    assert permission["principal"] == "apigateway.amazonaws.com"
+    assert permission["source_arn"].startswith("${aws_apigatewayv2_api.api.execution_arn}/")
+    stage = module.resources["aws_apigatewayv2_stage.default"]
+    assert stage["name"] == "$default" and stage["auto_deploy"] is True
+    log_format = str(stage["access_log_settings"])
+    for field in ("requestId", "ip", "routeKey", "status", "latency"):
+        assert f"{field} =" in log_format, field
+    assert "authorization" not in log_format.lower() and "body" not in log_format.lower()
+
+
+def test_cognito_issues_the_claim_and_the_group_the_portal_reads(tree):
+    module = tf(tree, "modules/household_api")
+    assert module.variables["portal_household_claim"]["default"] == SETTINGS.portal_household_claim
+    assert SETTINGS.portal_household_claim.startswith("custom:")
+    (attribute,) = module.resources["aws_cognito_user_pool.user_pool"]["schema"]
+    assert expression(attribute["name"]) == "local.household_attribute"
+    assert "trimprefix(var.portal_household_claim" in module.locals["household_attribute"]
+    assert attribute["attribute_data_type"] == "String"
+    client = module.resources["aws_cognito_user_pool_client.user_pool_client"]
+    assert "${var.portal_household_claim}" in client["read_attributes"]
+    assert "${var.portal_household_claim}" not in client["write_attributes"]  # only administrators set it
+    assert client["generate_secret"] is False
+    group = module.resources["aws_cognito_user_group.operators"]
+    assert var_of(group["name"]) == "portal_operator_group"
+    pool = module.resources["aws_cognito_user_pool.user_pool"]
+    assert pool["admin_create_user_config"][0]["allow_admin_create_user_only"] is True
+
+
+def test_the_silent_sweep_schedule_invokes_the_alerts_function(tree):
+    module = tf(tree, "modules/household_api")
+    assert "var.silent_sweep_interval_seconds / 60" in module.locals["sweep_minutes"]
+    rule = module.resources["aws_cloudwatch_event_rule.silent_sweep"]
+    assert "local.sweep_minutes" in rule["schedule_expression"] and "rate(" in rule["schedule_expression"]
+    target = module.resources["aws_cloudwatch_event_target.silent_sweep"]
+    assert expression(target["arn"]) == "module.alerts.lambda_function_arn"
+    permission = module.resources["aws_lambda_permission.silent_sweep"]
+    assert permission["principal"] == "events.amazonaws.com"
+    assert expression(permission["source_arn"]) == "aws_cloudwatch_event_rule.silent_sweep.arn"
+    assert expression(permission["function_name"]) == "module.alerts.lambda_function_name"
 
 
 # ---------------------------------------------------------------- 4. variables, and conventions
@@ -333,6 +526,8 @@ TAGGABLE = (
     "aws_kinesis_stream", "aws_cloudwatch_log_group", "aws_lambda_function",
     "aws_lambda_event_source_mapping", "aws_iam_role", "aws_sagemaker_model",
     "aws_sagemaker_endpoint_configuration", "aws_sagemaker_endpoint", "aws_appautoscaling_target",
+    "aws_sns_topic", "aws_cognito_user_pool", "aws_apigatewayv2_api", "aws_apigatewayv2_stage",
+    "aws_cloudwatch_event_rule",
 )  # fmt: skip
 
 

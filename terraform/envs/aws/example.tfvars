@@ -13,11 +13,12 @@ tags = {
 }
 
 # Step 1: leave image_tags out, apply (creates storage, repositories, streams), push the images.
-# Step 2: set the tags you pushed and apply again (creates the functions, mappings and the endpoint).
+# Step 2: set the tags you pushed and apply again (functions, mappings, endpoint, household API).
 image_tags = {
   ingest     = "0.1.0"
   preprocess = "0.1.0"
   forecaster = "0.1.0"
+  portal     = "0.1.0"
 }
 
 streams = {
@@ -29,6 +30,13 @@ functions = {
   ingest_memory_size     = 1024
   preprocess_memory_size = 1024
   log_retention_days     = 365
+}
+
+# The household API (created with image_tags.portal). ALLOW_ADMIN_USER_PASSWORD_AUTH lets an
+# administrator get a token with the AWS CLI (README); a browser portal needs only SRP and refresh.
+household_api = {
+  explicit_auth_flows  = ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH"]
+  cors_allowed_origins = ["https://portal.example.com"]
 }
 
 # COST: ml.m5.large bills per instance-hour from creation until destroy, even with no traffic.

@@ -27,6 +27,7 @@ module "storage" {
     (var.ecr_repositories.ingest)     = { lambda_pull = true }
     (var.ecr_repositories.preprocess) = { lambda_pull = true }
     (var.ecr_repositories.forecaster) = {}
+    (var.ecr_repositories.portal)     = { lambda_pull = true }
   }
   tags = local.tags
 }

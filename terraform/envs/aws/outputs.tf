@@ -43,6 +43,61 @@ output "preprocess_lambda_function_arn" {
   value       = one(module.preprocess[*].lambda_function_arn)
 }
 
+output "household_api_endpoint" {
+  description = "Invoke URL of the household API (null until the portal image tag is set)."
+  value       = one(module.household_api[*].api_endpoint)
+}
+
+output "household_api_id" {
+  description = "ID of the household HTTP API."
+  value       = one(module.household_api[*].api_id)
+}
+
+output "household_api_user_pool_id" {
+  description = "Cognito user pool of households and operators (admin-create-user here)."
+  value       = one(module.household_api[*].user_pool_id)
+}
+
+output "household_api_user_pool_client_id" {
+  description = "App client (no secret) to sign in with; the audience of the API's ID tokens."
+  value       = one(module.household_api[*].user_pool_client_id)
+}
+
+output "household_api_user_pool_issuer_url" {
+  description = "Issuer of the API's tokens: https://cognito-idp.<region>.amazonaws.com/<pool id>."
+  value       = one(module.household_api[*].user_pool_issuer_url)
+}
+
+output "household_api_operators_group_name" {
+  description = "Cognito group whose members read every household."
+  value       = one(module.household_api[*].operators_group_name)
+}
+
+output "household_api_alerts_topic_arn" {
+  description = "SNS topic new household alerts are announced on (WATTCAST_ALERTS_TOPIC_ARN)."
+  value       = one(module.household_api[*].alerts_topic_arn)
+}
+
+output "household_api_portal_lambda_function_name" {
+  description = "Name of the function behind the household API."
+  value       = one(module.household_api[*].portal_lambda_function_name)
+}
+
+output "household_api_portal_lambda_function_arn" {
+  description = "ARN of the function behind the household API."
+  value       = one(module.household_api[*].portal_lambda_function_arn)
+}
+
+output "household_api_alerts_lambda_function_name" {
+  description = "Name of the alerts function."
+  value       = one(module.household_api[*].alerts_lambda_function_name)
+}
+
+output "household_api_alerts_lambda_function_arn" {
+  description = "ARN of the alerts function."
+  value       = one(module.household_api[*].alerts_lambda_function_arn)
+}
+
 output "forecaster_sagemaker_endpoint_name" {
   description = "Name of the forecaster endpoint (null until its image tag is set)."
   value       = one(module.forecaster[*].sagemaker_endpoint_name)
@@ -51,19 +106,26 @@ output "forecaster_sagemaker_endpoint_name" {
 output "service_environment" {
   description = "WATTCAST_* variables for running the CLI or a service against this stack."
   value = {
-    WATTCAST_READINGS_STREAM       = var.readings_stream
-    WATTCAST_HOURLY_STREAM         = var.hourly_stream
-    WATTCAST_DATA_BUCKET           = var.data_bucket
-    WATTCAST_RAW_PREFIX            = var.raw_prefix
-    WATTCAST_DEAD_LETTER_PREFIX    = var.dead_letter_prefix
-    WATTCAST_MODELS_PREFIX         = var.models_prefix
-    WATTCAST_HOURLY_TABLE          = var.hourly_table
-    WATTCAST_HOUSEHOLDS_TABLE      = var.households_table
-    WATTCAST_FORECASTS_TABLE       = var.forecasts_table
-    WATTCAST_DEAD_LETTER_QUEUE     = var.dead_letter_queue
-    WATTCAST_STREAM_FAILURES_QUEUE = var.stream_failures_queue
-    WATTCAST_FORECASTER_ENDPOINT   = var.forecaster_endpoint
-    WATTCAST_INGEST_FUNCTION       = var.ingest_function
-    WATTCAST_PREPROCESS_FUNCTION   = var.preprocess_function
+    WATTCAST_READINGS_STREAM        = var.readings_stream
+    WATTCAST_HOURLY_STREAM          = var.hourly_stream
+    WATTCAST_DATA_BUCKET            = var.data_bucket
+    WATTCAST_RAW_PREFIX             = var.raw_prefix
+    WATTCAST_DEAD_LETTER_PREFIX     = var.dead_letter_prefix
+    WATTCAST_MODELS_PREFIX          = var.models_prefix
+    WATTCAST_HOURLY_TABLE           = var.hourly_table
+    WATTCAST_HOUSEHOLDS_TABLE       = var.households_table
+    WATTCAST_FORECASTS_TABLE        = var.forecasts_table
+    WATTCAST_SETTINGS_TABLE         = var.settings_table
+    WATTCAST_ALERTS_TABLE           = var.alerts_table
+    WATTCAST_ALERTS_TOPIC           = var.alerts_topic
+    WATTCAST_DEAD_LETTER_QUEUE      = var.dead_letter_queue
+    WATTCAST_STREAM_FAILURES_QUEUE  = var.stream_failures_queue
+    WATTCAST_FORECASTER_ENDPOINT    = var.forecaster_endpoint
+    WATTCAST_INGEST_FUNCTION        = var.ingest_function
+    WATTCAST_PREPROCESS_FUNCTION    = var.preprocess_function
+    WATTCAST_ALERTS_FUNCTION        = var.alerts_function
+    WATTCAST_PORTAL_HOUSEHOLD_CLAIM = var.portal_household_claim
+    WATTCAST_PORTAL_OPERATOR_GROUP  = var.portal_operator_group
+    WATTCAST_PORTAL_MAX_RANGE_HOURS = var.portal_max_range_hours
   }
 }

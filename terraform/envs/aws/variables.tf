@@ -81,6 +81,12 @@ variable "alerts_table" {
   default     = "wattcast-alerts"
 }
 
+variable "alerts_topic" {
+  description = "SNS topic the alerts function announces new alerts on (Settings.alerts_topic); its ARN reaches the function as WATTCAST_ALERTS_TOPIC_ARN."
+  type        = string
+  default     = "wattcast-alerts"
+}
+
 variable "dead_letter_queue" {
   description = "SQS queue of rejected readings (WATTCAST_DEAD_LETTER_QUEUE)."
   type        = string
@@ -88,7 +94,7 @@ variable "dead_letter_queue" {
 }
 
 variable "stream_failures_queue" {
-  description = "SQS on-failure destination of both event source mappings (WATTCAST_STREAM_FAILURES_QUEUE)."
+  description = "SQS on-failure destination of the event source mappings (WATTCAST_STREAM_FAILURES_QUEUE)."
   type        = string
   default     = "wattcast-stream-failures"
 }
@@ -111,24 +117,38 @@ variable "preprocess_function" {
   default     = "wattcast-preprocess"
 }
 
+variable "alerts_function" {
+  description = "Name of the alerts Lambda function (WATTCAST_ALERTS_FUNCTION)."
+  type        = string
+  default     = "wattcast-alerts"
+}
+
+variable "portal_function" {
+  description = "Name of the Lambda function behind the household API."
+  type        = string
+  default     = "wattcast-portal"
+}
+
 # ---------------------------------------------------------------- images
 
 variable "ecr_repositories" {
-  description = "ECR repository names by image: ingest, preprocess, forecaster."
+  description = "ECR repository names by image: ingest, preprocess, forecaster, portal."
   type = object({
     ingest     = optional(string, "wattcast-ingest")
     preprocess = optional(string, "wattcast-preprocess")
     forecaster = optional(string, "wattcast-forecaster")
+    portal     = optional(string, "wattcast-portal")
   })
   default = {}
 }
 
 variable "image_tags" {
-  description = "Immutable tags of the pushed images. null before the first push: functions and endpoint are created only once all three are set (see README, two-step apply)."
+  description = "Immutable tags of the pushed images. null before the first push: each function, the endpoint and the household API are created once their image's tag is set (see README, two-step apply)."
   type = object({
     ingest     = optional(string)
     preprocess = optional(string)
     forecaster = optional(string)
+    portal     = optional(string)
   })
   default = {}
 }
@@ -143,6 +163,18 @@ variable "preprocess_handler" {
   description = "Handler the preprocess image runs."
   type        = string
   default     = "services.preprocess.handler.lambda_handler"
+}
+
+variable "portal_handler" {
+  description = "Handler the household API function runs (the portal image's CMD)."
+  type        = string
+  default     = "services.portal.handler.api_handler"
+}
+
+variable "alerts_handler" {
+  description = "Handler the alerts function runs on the portal image (scripts.local.mappings.alerts_mapping().handler)."
+  type        = string
+  default     = "services.portal.handler.alerts_handler"
 }
 
 # ---------------------------------------------------------------- streams
@@ -264,10 +296,98 @@ variable "preprocess_parallelization_factor" {
   default     = 1
 }
 
+variable "alerts_batch_size" {
+  description = "Alerts mapping (hourly stream) BatchSize (1..10000)."
+  type        = number
+  default     = 100
+}
+
+variable "alerts_batching_window_seconds" {
+  description = "Alerts mapping MaximumBatchingWindowInSeconds (0..300, whole seconds)."
+  type        = number
+  default     = 1
+}
+
+variable "alerts_maximum_retry_attempts" {
+  description = "Alerts mapping MaximumRetryAttempts (-1..10000)."
+  type        = number
+  default     = 10
+}
+
+variable "alerts_maximum_record_age_seconds" {
+  description = "Alerts mapping MaximumRecordAgeInSeconds (-1 or 60..604800)."
+  type        = number
+  default     = 86400
+}
+
+variable "alerts_function_timeout_seconds" {
+  description = "Timeout of the alerts function (1..900)."
+  type        = number
+  default     = 60
+}
+
+variable "alerts_parallelization_factor" {
+  description = "Concurrent alerts batches per hourly shard (1..10)."
+  type        = number
+  default     = 1
+}
+
+variable "silent_sweep_interval_seconds" {
+  description = "Schedule of the silent-meter sweep in seconds: a whole number of minutes, at least 60 (WATTCAST_SILENT_SWEEP_INTERVAL_SECONDS)."
+  type        = number
+  default     = 3600
+}
+
+# ---------------------------------------------------------------- household API (Settings defaults)
+
+variable "portal_household_claim" {
+  description = "ID token claim naming the caller's household, a Cognito custom attribute (WATTCAST_PORTAL_HOUSEHOLD_CLAIM)."
+  type        = string
+  default     = "custom:household_id"
+}
+
+variable "portal_operator_group" {
+  description = "Cognito group whose members read every household (WATTCAST_PORTAL_OPERATOR_GROUP)."
+  type        = string
+  default     = "operators"
+}
+
+variable "portal_max_range_hours" {
+  description = "Longest window the /hours operation answers, in hours (WATTCAST_PORTAL_MAX_RANGE_HOURS)."
+  type        = number
+  default     = 744
+}
+
+variable "household_api" {
+  description = "The household API: names, function sizing, Cognito (MFA, threat protection, sign-in flows, token lifetimes), stage throttling, CORS origins (empty = none) and access log retention. Defaults are the household_api module's."
+  type = object({
+    api_name                         = optional(string, "wattcast-household-api")
+    user_pool_name                   = optional(string, "wattcast-households")
+    portal_memory_size               = optional(number, 1024)
+    alerts_memory_size               = optional(number, 1024)
+    portal_function_timeout_seconds  = optional(number, 29)
+    portal_reserved_concurrency      = optional(number, -1)
+    alerts_reserved_concurrency      = optional(number, -1)
+    password_minimum_length          = optional(number, 12)
+    temporary_password_validity_days = optional(number, 7)
+    mfa_configuration                = optional(string, "OPTIONAL")
+    advanced_security_mode           = optional(string, "OFF")
+    explicit_auth_flows              = optional(list(string), ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+    id_token_validity_minutes        = optional(number, 60)
+    access_token_validity_minutes    = optional(number, 60)
+    refresh_token_validity_days      = optional(number, 30)
+    throttling_burst_limit           = optional(number, 100)
+    throttling_rate_limit            = optional(number, 50)
+    cors_allowed_origins             = optional(list(string), [])
+    access_log_retention_days        = optional(number, 365)
+  })
+  default = {}
+}
+
 # ---------------------------------------------------------------- functions
 
 variable "functions" {
-  description = "Sizing of both functions: memory in MB, reserved concurrency (-1 = unreserved; accounts with the default quota of 10 cannot reserve any), log retention in days."
+  description = "Sizing of the ingest and preprocess functions: memory in MB, reserved concurrency (-1 = unreserved; accounts with the default quota of 10 cannot reserve any); architecture and log retention in days of every function."
   type = object({
     ingest_memory_size              = optional(number, 1024)
     preprocess_memory_size          = optional(number, 1024)

@@ -32,6 +32,8 @@ output "service_environment" {
     WATTCAST_HOURLY_TABLE          = var.hourly_table
     WATTCAST_HOUSEHOLDS_TABLE      = var.households_table
     WATTCAST_FORECASTS_TABLE       = var.forecasts_table
+    WATTCAST_SETTINGS_TABLE        = var.settings_table
+    WATTCAST_ALERTS_TABLE          = var.alerts_table
     WATTCAST_DEAD_LETTER_QUEUE     = var.dead_letter_queue
     WATTCAST_STREAM_FAILURES_QUEUE = var.stream_failures_queue
   }

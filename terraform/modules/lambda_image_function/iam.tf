@@ -90,6 +90,15 @@ data "aws_iam_policy_document" "access" {
   }
 
   dynamic "statement" {
+    for_each = length(var.dynamodb_scan_table_arns) == 0 ? [] : [var.dynamodb_scan_table_arns]
+    content {
+      sid       = "ScanTables"
+      actions   = ["dynamodb:Scan", "dynamodb:DescribeTable"]
+      resources = statement.value
+    }
+  }
+
+  dynamic "statement" {
     for_each = length(var.s3_write_prefixes) == 0 ? [] : [var.s3_write_prefixes]
     content {
       sid       = "WriteObjects"
@@ -121,6 +130,15 @@ data "aws_iam_policy_document" "access" {
     content {
       sid       = "InvokeEndpoints"
       actions   = ["sagemaker:InvokeEndpoint"]
+      resources = statement.value
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.sns_publish_topic_arns) == 0 ? [] : [var.sns_publish_topic_arns]
+    content {
+      sid       = "PublishToTopics"
+      actions   = ["sns:Publish"]
       resources = statement.value
     }
   }

@@ -1,5 +1,5 @@
 variable "function_name" {
-  description = "Function name (Settings.ingest_function or Settings.preprocess_function in the roots)."
+  description = "Function name (Settings.ingest_function, Settings.preprocess_function or Settings.alerts_function where a Settings field names it)."
   type        = string
 
   validation {
@@ -205,6 +205,12 @@ variable "dynamodb_write_table_arns" {
   default     = []
 }
 
+variable "dynamodb_scan_table_arns" {
+  description = "Tables the function scans whole (dynamodb:Scan); reading by key is dynamodb_read_table_arns."
+  type        = list(string)
+  default     = []
+}
+
 variable "s3_write_prefixes" {
   description = "Bucket prefixes the function writes objects under: bucket ARN and key prefix (\"raw/\")."
   type = list(object({
@@ -231,6 +237,12 @@ variable "sqs_send_queue_arns" {
 
 variable "sagemaker_endpoint_arns" {
   description = "SageMaker endpoints the function invokes (sagemaker:InvokeEndpoint)."
+  type        = list(string)
+  default     = []
+}
+
+variable "sns_publish_topic_arns" {
+  description = "SNS topics the function publishes to (sns:Publish); an encrypted topic's key goes in kms_key_arn or kms_key_arns."
   type        = list(string)
   default     = []
 }

@@ -23,12 +23,12 @@ output "s3_bucket_prefixes" {
 }
 
 output "dynamodb_table_names" {
-  description = "Table names by role: hourly, households, forecasts."
+  description = "Table names by role: hourly, households, forecasts, settings, alerts."
   value       = { for role, table in aws_dynamodb_table.this : role => table.name }
 }
 
 output "dynamodb_table_arns" {
-  description = "Table ARNs by role: hourly, households, forecasts."
+  description = "Table ARNs by role: hourly, households, forecasts, settings, alerts."
   value       = { for role, table in aws_dynamodb_table.this : role => table.arn }
 }
 

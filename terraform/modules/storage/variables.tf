@@ -96,6 +96,7 @@ variable "ecr_repositories" {
     "wattcast-ingest"     = { lambda_pull = true }
     "wattcast-preprocess" = { lambda_pull = true }
     "wattcast-forecaster" = {}
+    "wattcast-portal"     = { lambda_pull = true }
   }
 
   validation {
