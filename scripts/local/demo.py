@@ -10,8 +10,11 @@ line that works.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -111,12 +114,26 @@ def _running_stack(settings: Settings) -> dict[str, Any]:
 def print_api(clients: AwsClients, state: dict[str, Any], household: str) -> None:
     """The household API's address and a request that works against it (the stack keeps running)."""
     summary = f"{state['portal']}/households/{household}/summary"
+    command = wattcast_command()
     print(
         f"\nhousehold API: {state['portal']} (contract: services/portal/openapi.yaml)\n"
-        f'  curl -s -H "Authorization: Bearer $(wattcast portal token --household {household})" {summary}\n'
-        'the stack keeps running: `wattcast stack status`, `eval "$(wattcast stack env)"`; '
-        "`wattcast stack down` stops it"
+        f'  curl -s -H "Authorization: Bearer $({command} portal token --household {household})" {summary}\n'
+        f'the stack keeps running: `{command} stack status`, `eval "$({command} stack env)"`; '
+        f"`{command} stack down` stops it"
     )
+
+
+def wattcast_command() -> str:
+    """How this shell reaches `wattcast`: by name when it is on PATH, else the virtualenv's script
+    (make demo runs it from .venv/bin without activating the environment)."""
+    if shutil.which("wattcast"):
+        return "wattcast"
+    script = Path(sys.executable).with_name("wattcast")
+    if not script.exists():
+        return f"{sys.executable} -m scripts.cli"
+    with contextlib.suppress(ValueError):
+        return str(script.relative_to(Path.cwd()))
+    return str(script)
 
 
 def print_table(clients: AwsClients, sent: ReplaySummary) -> bool:

@@ -40,23 +40,27 @@ def month_bill(
     *,
     days_in_month: int,
     kwh_by_hour: Mapping[int, float],
-    remaining_kwh_samples: Sequence[float],
     remaining_first_hour: int,
     remaining_hours: int,
     profile_kw: Mapping[int, float],
+    remaining_kwh_samples: Sequence[float] | None = None,
+    remaining_kwh: Interval | None = None,
     interval_width: float = 0.8,
 ) -> MonthBill:
-    """`kwh_by_hour`: measured kWh of the month's hours so far (epoch hour -> kWh);
-    `remaining_kwh_samples`: samples of the rest of the month's total kWh."""
-    samples = np.asarray(remaining_kwh_samples, dtype=np.float64)
-    if samples.ndim != 1 or not len(samples) or not np.isfinite(samples).all() or (samples < 0).any():
-        raise TariffError("remaining_kwh_samples must be a non-empty list of non-negative numbers")
+    """`kwh_by_hour`: measured kWh of the month's hours so far (epoch hour -> kWh); the rest of the
+    month as `remaining_kwh_samples` (its total's samples) or, from a projection stored without
+    them, as `remaining_kwh` (their interval). The cost is increasing in the remaining kWh, so the
+    cost interval is the cost of the kWh interval's ends: both come from the same draws."""
     if not 0 < interval_width < 1:
         raise TariffError(f"interval_width must be between 0 and 1, got {interval_width}")
+    if remaining_kwh_samples is not None:
+        remaining_kwh = _interval(_checked(remaining_kwh_samples), interval_width)
+    if remaining_kwh is None:
+        raise TariffError("the rest of the month is needed, as samples or as an interval")
     by_band = tariff.kwh_by_band(kwh_by_hour)
     cost_to_date = sum(tariff.energy_cost(by_band).values())
     shares = tariff.band_shares(profile_kw, remaining_first_hour, remaining_hours)
-    price_of_remaining_kwh = sum(tariff.energy_cost(shares).values())  # per kWh, by the profile's mix
+    price = sum(tariff.energy_cost(shares).values())  # per kWh of the rest, by the profile's mix
     standing = tariff.standing_charge(days_in_month)
     kwh_to_date = float(sum(kwh_by_hour.values()))
     return MonthBill(
@@ -65,15 +69,29 @@ def month_bill(
         cost_to_date=round(cost_to_date, 4),
         kwh_to_date_by_band={band: round(kwh, 4) for band, kwh in by_band.items()},
         standing_charge=round(standing, 4),
-        projected_kwh=_interval(kwh_to_date + samples, interval_width),
-        projected_cost=_interval(cost_to_date + standing + samples * price_of_remaining_kwh, interval_width),
+        projected_kwh=_shifted(remaining_kwh, kwh_to_date, 1.0),
+        projected_cost=_shifted(remaining_kwh, cost_to_date + standing, price),
         projected_kwh_by_band={
-            band: round(by_band[band] + float(np.median(samples)) * share, 4)
-            for band, share in shares.items()
+            band: round(by_band[band] + remaining_kwh.median * share, 4) for band, share in shares.items()
         },
+    )
+
+
+def _checked(samples: Sequence[float]) -> np.ndarray:
+    values = np.asarray(samples, dtype=np.float64)
+    if values.ndim != 1 or not len(values) or not np.isfinite(values).all() or (values < 0).any():
+        raise TariffError("remaining_kwh_samples must be a non-empty list of non-negative numbers")
+    return values
+
+
+def _shifted(remaining: Interval, offset: float, scale: float) -> Interval:
+    return Interval(
+        round(offset + scale * remaining.median, 4),
+        round(offset + scale * remaining.lower, 4),
+        round(offset + scale * remaining.upper, 4),
     )
 
 
 def _interval(values: np.ndarray, width: float) -> Interval:
     low, mid, high = np.quantile(values, [(1 - width) / 2, 0.5, (1 + width) / 2])
-    return Interval(round(float(mid), 4), round(float(low), 4), round(float(high), 4))
+    return Interval(float(mid), float(low), float(high))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from services.portal.bills import MonthBill, month_bill
+from services.portal.bills import Interval, MonthBill, month_bill
 from services.portal.energy import HourEnergy, days, epoch_hour, hourly_profile_kw, kwh_by_hour
 from services.portal.household_settings import KWH, HouseholdSettings
 from services.portal.requests import Month
@@ -39,7 +39,7 @@ def month_position(
     in_month = [h for h in energy if month.start <= h.hour < month.end]
     kwh = sum(d.kwh for d in days(in_month))
     bill = None
-    if projection is not None and projection.get("remaining_kwh_samples"):
+    if projection is not None and (projection.get("remaining_kwh_samples") or _remaining(projection)):
         bill = _bill(month, in_month, projection, tariff)
     return MonthPosition(month, round(kwh, 4), projection, bill)
 
@@ -54,12 +54,29 @@ def _bill(
         tariff,
         days_in_month=month.days,
         kwh_by_hour=kwh_by_hour(before),
-        remaining_kwh_samples=projection["remaining_kwh_samples"],
+        remaining_kwh_samples=projection.get("remaining_kwh_samples") or None,
+        remaining_kwh=_remaining(projection),
         remaining_first_hour=epoch_hour(start),
         remaining_hours=int((month.end - start).total_seconds()) // 3600,
         profile_kw=hourly_profile_kw(hours),
         interval_width=float(projection.get("interval_width", 0.8)),
     )
+
+
+def _remaining(projection: Mapping[str, Any]) -> Interval | None:
+    """The rest of the month's interval from a projection stored without its samples (before they
+    were stored): its month totals less the measured days it was given."""
+    keys = (
+        "projected_month_kwh",
+        "projected_month_kwh_lower",
+        "projected_month_kwh_upper",
+        "actual_to_date_kwh",
+    )
+    if not all(isinstance(projection.get(k), int | float) for k in keys):
+        return None
+    measured = float(projection["actual_to_date_kwh"])
+    median, lower, upper = (max(float(projection[k]) - measured, 0.0) for k in keys[:3])
+    return Interval(median, lower, upper)
 
 
 def budget_status(settings: HouseholdSettings, position: MonthPosition) -> dict[str, Any]:

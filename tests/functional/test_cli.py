@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -113,11 +114,20 @@ def _the_printed_curl_line_works(stdout: str, env: dict[str, str], cwd: Path) ->
     """The demo leaves the stack running and ends with a curl line: run it as a shell would."""
     [line] = [line.strip() for line in stdout.splitlines() if line.strip().startswith("curl ")]
     match = re.fullmatch(
-        r'curl -s -H "Authorization: Bearer \$\(wattcast portal token --household (\S+)\)" (\S+)', line
+        r'curl -s -H "Authorization: Bearer \$\((.+) portal token --household (\S+)\)" (\S+)', line
     )
     assert match is not None, line
-    household, url = match.groups()
-    token = wattcast("portal", "token", "--household", household, env=env, cwd=cwd).stdout.strip()
+    command, household, url = match.groups()
+    issued = subprocess.run(
+        [*shlex.split(command), "portal", "token", "--household", household],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    token = issued.stdout.strip()
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
     with urllib.request.urlopen(request, timeout=30) as response:
         summary = json.loads(response.read())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pytest
@@ -76,3 +77,23 @@ def test_bad_samples_are_refused() -> None:
             remaining_hours=24,
             profile_kw={},
         )
+
+
+def test_a_projection_without_samples_prices_its_interval_as_the_samples_would_be_priced() -> None:
+    from services.portal.bills import Interval
+
+    tariff = load_tariff(option="off_peak_peak")
+    samples = np.random.default_rng(1).gamma(20, 20, size=300)
+    low, mid, high = (float(q) for q in np.quantile(samples, [0.1, 0.5, 0.9]))
+    common: dict[str, Any] = {
+        "days_in_month": 31,
+        "kwh_by_hour": two_weeks(),
+        "remaining_first_hour": JANUARY + 14 * 24,
+        "remaining_hours": 17 * 24,
+        "profile_kw": {h: 0.5 + (h % 24) / 24 for h in range(24)},
+    }
+    from_samples = month_bill(tariff, remaining_kwh_samples=samples.tolist(), **common)
+    from_interval = month_bill(tariff, remaining_kwh=Interval(mid, low, high), **common)
+    assert from_interval == from_samples
+    with pytest.raises(TariffError, match="samples or as an interval"):
+        month_bill(tariff, **common)
