@@ -9,12 +9,23 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-all test-models test-containers test-terraform lint bench clean help tf-check
+.PHONY: setup demo test test-all test-models test-containers test-terraform test-browser lint bench clean help tf-check
 
 help:
 	@echo "make demo | test | test-all | lint | bench | setup | clean"
 
-setup: $(STAMP)
+setup: $(STAMP) $(WEB_VENDOR)
+
+# The pages' chart library (uPlot) from npm, at the version package-lock.json pins, copied beside the
+# pages; the images copy it from there. Without npm the pages still work, without their charts.
+WEB := services/portal/web
+WEB_VENDOR := $(WEB)/uPlot.iife.min.js
+$(WEB_VENDOR): $(WEB)/package.json $(WEB)/package-lock.json
+	@if command -v npm >/dev/null; then \
+		mkdir -p .tools/web && cp $(WEB)/package.json $(WEB)/package-lock.json .tools/web/ && \
+		npm ci --prefix .tools/web --no-audit --no-fund --loglevel=error && \
+		cp .tools/web/node_modules/uplot/dist/uPlot.iife.min.js .tools/web/node_modules/uplot/dist/uPlot.min.css $(WEB)/; \
+	else echo "npm is not installed (apt-get install npm): the pages will show no charts" >&2; fi
 
 # Re-installs only when the dependency list changes; the project itself is an editable install.
 $(STAMP): pyproject.toml
@@ -31,7 +42,7 @@ test: setup
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-all: setup
-	$(BIN)/pytest -m "not containers and not terraform" $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not containers and not terraform and not browser" $(PYTEST_ARGS)
 
 # The models' accuracy targets on the full UCI data (about 10 minutes on 2 cores); skipped, with the
 # reason, where the full file is not on the machine.
@@ -42,6 +53,11 @@ test-models: setup
 # run the pipeline on what it created, plan (no changes), destroy. Skipped without terraform or mirror.
 test-terraform: setup
 	$(BIN)/pytest -m terraform tests/terraform $(PYTEST_ARGS)
+
+# The pages in a real browser: Playwright (PyPI) driving Debian's chromium (apt-get install chromium
+# poppler-utils); skipped, with the reason, where chromium is missing. Screenshots in out/browser/.
+test-browser: setup
+	$(BIN)/pytest -m browser tests/browser $(PYTEST_ARGS)
 
 # Builds and smoke-runs every image with podman (skipped where no engine runs); see docker/README.md.
 test-containers: setup
@@ -63,9 +79,11 @@ bench: setup
 		{ test -x .tools/dynalite/node_modules/.bin/dynalite || npm install --prefix .tools/dynalite --no-audit --no-fund dynalite@3.2.2; } && \
 		$(BIN)/wattcast bench portal --store dynalite; \
 	else echo "bench portal skipped: wrk is not installed (apt-get install wrk)"; fi
+	@if command -v chromium >/dev/null; then $(BIN)/wattcast bench pages; \
+	else echo "bench pages skipped: chromium is not installed (apt-get install chromium)"; fi
 
 clean:
-	rm -rf $(VENV) .tools .wattcast out .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .tools .wattcast out .mypy_cache .ruff_cache .pytest_cache $(WEB_VENDOR) $(WEB)/uPlot.min.css
 
 # ---- Terraform checks (python-hcl2 wiring checks, terraform fmt, checkov) ----
 CHECKOV_PYTHON ?= $(shell command -v python3.11 || echo $(PYTHON))

@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "scripts.commands.containers",
     "scripts.commands.terraform",
     "scripts.commands.portal",
+    "scripts.commands.report",
 )
 
 

@@ -59,6 +59,14 @@ def register(subparsers: Any) -> None:
         help="the tables in the stack's emulator (moto, default), in dynalite (npm), or in memory",
     )
     portal.set_defaults(func=run_portal)
+    pages = commands.add_parser(
+        "pages", help="the household page's load time in chromium, and a statement's generation time"
+    )
+    pages.add_argument("--households", type=int, default=20, help="households seeded (one statement each)")
+    pages.add_argument(
+        "--loads", type=int, default=10, help="page loads timed, each in a new browser context"
+    )
+    pages.set_defaults(func=run_pages)
 
 
 def _quiet_lambdas() -> None:
@@ -102,4 +110,12 @@ def run_portal(args: argparse.Namespace) -> int:
         store=args.store,
     )
     print(json.dumps(portal_figures(options), indent=2))
+    return 0
+
+
+def run_pages(args: argparse.Namespace) -> int:
+    from scripts.bench.pages import pages_figures
+
+    _quiet_lambdas()
+    print(json.dumps(pages_figures(args.households, args.loads), indent=2))
     return 0

@@ -4,8 +4,8 @@ Starts the stack in the background (the emulator, the forecaster, the household 
 source mappings) and leaves it running; trains default bundles if none are cached (on the data
 before the replay, so what follows is out of sample); replays households of real data (meters that
 upload an hour of minutes per record, with malformed records and duplicates); drains the Lambdas;
-prints a per-household table, writes plots, and ends with the household API's address and a curl
-line that works.
+prints a per-household table, writes plots and one household's monthly statement, and ends with the
+household's and the operator's pages (with tokens), the household API's address and a curl line.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any
 
 from scripts.data.replay import ReplayOptions, ReplaySummary, format_summary, replay
 from scripts.data.uci import default_data_path, utc_timestamp
+from scripts.local.gateway.tokens import TokenRequest, issue
 from scripts.local.stack_control import (
     StackError,
     read_state,
@@ -31,15 +32,18 @@ from scripts.local.stack_control import (
     start_in_background,
     wait_until_drained,
 )
+from scripts.local.statements import StatementRequest, write_statements
 from scripts.stores.forecasts import forecast_items, latest
 from scripts.stores.readings import dead_letters, hourly_rows
 from scripts.training.default_models import DEFAULT_CACHE, ensure_models
 from services.core.clients import AwsClients, reset_clients
 from services.core.reading import format_ts
 from services.core.settings import Settings
+from services.portal.requests import HOUR, Month
 from services.preprocess.pipeline import projection_request
 
 DEMO_INGEST_BATCH_RECORDS = 100
+PAGE_TOKEN_SECONDS = 8 * 3600
 STACK_START_SECONDS = 180.0
 
 
@@ -93,7 +97,13 @@ def run_demo(args: DemoOptions) -> bool:
     ok = print_table(clients, sent)
     print_plots(clients, sent, args.out)
     print(f"plots in {args.out.resolve()}\ndemo finished in {time.monotonic() - started:.1f} s")
-    print_api(clients, state, sorted(sent.readings_by_household)[0])
+    household = sorted(sent.readings_by_household)[0]
+    print_statement(
+        household,
+        Month.of(utc_timestamp(args.start).to_pydatetime() + timedelta(days=args.days) - HOUR),
+        args.out,
+    )
+    print_api(clients, state, household)
     return ok
 
 
@@ -111,12 +121,26 @@ def _running_stack(settings: Settings) -> dict[str, Any]:
     return state
 
 
+def print_statement(household: str, month: Month, out: Path) -> None:
+    """One monthly statement, as `wattcast report` writes it (the month replayed so far)."""
+    written = write_statements(StatementRequest(month=str(month), household_id=household, out=out))
+    for one in written:
+        print(f"statement of {household} for {month}: {one.pdf.resolve()} (and .html), {one.seconds:.2f} s")
+
+
 def print_api(clients: AwsClients, state: dict[str, Any], household: str) -> None:
-    """The household API's address and a request that works against it (the stack keeps running)."""
+    """The household's page with a token, the operator's, and a request that works against the API
+    (the stack keeps running)."""
     summary = f"{state['portal']}/households/{household}/summary"
     command = wattcast_command()
+    household_token = issue(
+        clients.settings, TokenRequest(household_id=household, ttl_seconds=PAGE_TOKEN_SECONDS)
+    )
+    operator_token = issue(clients.settings, TokenRequest(operator=True, ttl_seconds=PAGE_TOKEN_SECONDS))
     print(
-        f"\nhousehold API: {state['portal']} (contract: services/portal/openapi.yaml)\n"
+        f"\nthe household's page (signed in for 8 hours): {state['portal']}/#token={household_token}\n"
+        f"the operator's page: {state['portal']}/operator#token={operator_token}\n"
+        f"household API: {state['portal']} (contract: services/portal/openapi.yaml)\n"
         f'  curl -s -H "Authorization: Bearer $({command} portal token --household {household})" {summary}\n'
         f'the stack keeps running: `{command} stack status`, `eval "$({command} stack env)"`; '
         f"`{command} stack down` stops it"

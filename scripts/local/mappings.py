@@ -87,5 +87,17 @@ def alerts_mapping(settings: Settings) -> EventSourceMapping:
     )
 
 
+def statements_mapping(settings: Settings) -> EventSourceMapping:
+    """The hourly stream's third consumer: a household's statement when its month closes."""
+    return _stream_mapping(
+        settings, "statements", "services.portal.statement_handler.statements_handler", settings.hourly_stream
+    )
+
+
 def default_mappings(settings: Settings) -> list[EventSourceMapping]:
-    return [ingest_mapping(settings), preprocess_mapping(settings), alerts_mapping(settings)]
+    return [
+        ingest_mapping(settings),
+        preprocess_mapping(settings),
+        alerts_mapping(settings),
+        statements_mapping(settings),
+    ]

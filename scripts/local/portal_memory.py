@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from services.core.days import DayRollup
@@ -13,7 +13,7 @@ from services.core.errors import DependencyError
 from services.core.hourly import HourlyRow
 from services.core.reading import format_ts
 from services.portal.alerting import AlertPorts
-from services.portal.ports import StoredAlert
+from services.portal.ports import StoredAlert, StoredStatement
 from services.portal.views import PortalPorts
 
 
@@ -45,6 +45,9 @@ class MemoryForecasts:
     def latest_projection(self, household_id: str, month: str) -> dict[str, Any] | None:
         found = self._of(household_id, f"month#{month}#")
         return found[0] if found else None
+
+    def projections(self, household_id: str, month: str) -> list[dict[str, Any]]:
+        return self._of(household_id, f"month#{month}#")[::-1]
 
     def days(self, household_id: str, first: date, last: date) -> dict[date, DayRollup]:
         found = {}
@@ -134,6 +137,34 @@ class MemoryClocks:
 
 
 @dataclass
+class MemoryPipeline:
+    iterator_ages: dict[str, list[tuple[datetime, float]]] = field(default_factory=dict)
+    queues: dict[str, int] = field(default_factory=dict)
+
+    def iterator_age_ms(self, function_name: str, since: datetime, until: datetime) -> float | None:
+        ages = [age for at, age in self.iterator_ages.get(function_name, []) if since <= at <= until]
+        return max(ages, default=None)
+
+    def queue_messages(self, queue_name: str) -> int | None:
+        return self.queues.get(queue_name)
+
+
+@dataclass
+class MemoryStatements:
+    stored: dict[tuple[str, str], tuple[str, bytes, datetime]] = field(default_factory=dict)
+
+    def put(self, household_id: str, month: str, html: str, pdf: bytes) -> None:
+        self.stored[(household_id, month)] = (html, pdf, datetime.now(UTC))
+
+    def links(self, household_id: str, month: str, expires_in_seconds: int) -> StoredStatement | None:
+        if (household_id, month) not in self.stored:
+            return None
+        base = f"memory://statements/{household_id}/{month}"
+        generated = self.stored[(household_id, month)][2]
+        return StoredStatement(f"{base}.html?expires={expires_in_seconds}", f"{base}.pdf", generated)
+
+
+@dataclass
 class MemoryStores:
     hours: MemoryHours = field(default_factory=MemoryHours)
     forecasts: MemoryForecasts = field(default_factory=MemoryForecasts)
@@ -141,10 +172,20 @@ class MemoryStores:
     alerts: MemoryAlerts = field(default_factory=MemoryAlerts)
     clocks: MemoryClocks = field(default_factory=MemoryClocks)
     notifier: MemoryNotifier = field(default_factory=MemoryNotifier)
+    pipeline: MemoryPipeline = field(default_factory=MemoryPipeline)
+    statements: MemoryStatements = field(default_factory=MemoryStatements)
 
     @property
     def portal(self) -> PortalPorts:
-        return PortalPorts(self.hours, self.forecasts, self.settings, self.alerts, self.clocks)
+        return PortalPorts(
+            self.hours,
+            self.forecasts,
+            self.settings,
+            self.alerts,
+            self.clocks,
+            self.pipeline,
+            self.statements,
+        )
 
     @property
     def alert_ports(self) -> AlertPorts:

@@ -117,6 +117,17 @@ class Settings:
     alerts_maximum_record_age_seconds: int = 86_400
     alerts_function_timeout_seconds: int = 60
     silent_sweep_interval_seconds: int = 3600  # the schedule of the silent-meter sweep
+    # The pages: Cognito's hosted UI (implicit grant returning an id_token to the page); none locally.
+    portal_sign_in_url: str = ""
+    statements_prefix: str = "statements/"  # in data_bucket: <prefix><household>/<YYYY-MM>.{html,pdf}
+    statement_link_seconds: int = 3600  # how long a presigned statement link lives
+    statements_function: str = "wattcast-statements"
+    statements_batch_size: int = 100
+    statements_batching_window_seconds: float = 1.0
+    statements_maximum_retry_attempts: int = 10
+    statements_maximum_record_age_seconds: int = 86_400
+    statements_function_timeout_seconds: int = 300  # about a second per household whose month closed
+    pipeline_window_minutes: int = 15  # the operator page's iterator-age window
 
     # Local tooling.
     stack_dir: Path = Path(".wattcast")
@@ -138,26 +149,32 @@ class Settings:
             "portal_max_range_hours",
             "portal_workers",
             "silent_sweep_interval_seconds",
+            "pipeline_window_minutes",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be >= 1, got {getattr(self, name)}")
-        for function in ("ingest", "preprocess", "alerts"):
+        for function in ("ingest", "preprocess", "alerts", "statements"):
             self._check_mapping_knobs(function)
         if self.starting_position not in STARTING_POSITIONS:
             raise SettingsError(f"starting_position must be one of {STARTING_POSITIONS}")
         for name in ("esm_poll_interval_seconds", "esm_idle_backoff_max_seconds"):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name} must be > 0")
+        self._check_ranges()
+        if "{household_id}" not in self.prophet_target_model:
+            raise SettingsError("prophet_target_model must contain {household_id}")
+        for name in ("raw_prefix", "dead_letter_prefix", "models_prefix", "statements_prefix"):
+            if not getattr(self, name).endswith("/"):
+                raise SettingsError(f"{name} must end with '/'")
+
+    def _check_ranges(self) -> None:
         for name in ("allowed_lateness_seconds", "max_clock_skew_seconds"):
             if not 0 <= getattr(self, name) <= 86_400:
                 raise SettingsError(f"{name} must be 0..86400 (a day), got {getattr(self, name)}")
+        if not 1 <= self.statement_link_seconds <= 604_800:
+            raise SettingsError("statement_link_seconds must be 1..604800 (SigV4's limit)")
         if not 1 <= self.history_hours <= 336:
             raise SettingsError("history_hours must be 1..336 (the LSTM contract's two weeks)")
-        if "{household_id}" not in self.prophet_target_model:
-            raise SettingsError("prophet_target_model must contain {household_id}")
-        for name in ("raw_prefix", "dead_letter_prefix", "models_prefix"):
-            if not getattr(self, name).endswith("/"):
-                raise SettingsError(f"{name} must end with '/'")
 
     def _check_mapping_knobs(self, function: str) -> None:
         batch = getattr(self, f"{function}_batch_size")

@@ -28,6 +28,10 @@ class Principal:
         if not (self.operator or self.household_id == household_id):
             raise ForbiddenError("this token does not reach that household")
 
+    def check_operator(self) -> None:
+        if not self.operator:
+            raise ForbiddenError("this is an operator's view; the token is not an operator's")
+
 
 def principal_of(claims: Mapping[str, Any] | None, *, household_claim: str, operator_group: str) -> Principal:
     if not claims or not claims.get("sub"):

@@ -7,6 +7,7 @@ Views parse what the request names, check the principal reaches the household, a
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -14,10 +15,10 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 from services.core.errors import DependencyError
 from services.core.settings import get_settings
-from services.portal import household_settings, requests, views
+from services.portal import fleet, household_settings, pages, requests, views
 from services.portal.access import Principal, principal_of
 from services.portal.errors import BadRequestError, PortalError
-from services.portal.tariffs import TariffError
+from services.portal.tariffs import TariffError, tariff_catalogue
 from services.portal.views import PortalPorts
 
 logger = Logger(service="wattcast-portal", child=True)  # ids and statuses only: never bodies or claims
@@ -30,16 +31,25 @@ def use_ports(ports: PortalPorts) -> None:
     _ports[:] = [ports]
 
 
-def _household(household_id: str) -> tuple[str, PortalPorts]:
-    """The validated id, once the caller's token reaches it."""
+def _principal() -> Principal:
     settings = get_settings()
     claims = app.current_event.request_context.authorizer.jwt_claim
-    principal: Principal = principal_of(
+    return principal_of(
         claims, household_claim=settings.portal_household_claim, operator_group=settings.portal_operator_group
     )
+
+
+def _household(household_id: str) -> tuple[str, PortalPorts]:
+    """The validated id, once the caller's token reaches it."""
+    principal = _principal()
     household = requests.household_id(household_id)
     principal.check_reaches(household)
     return household, _ports[0]
+
+
+def _operator() -> PortalPorts:
+    _principal().check_operator()
+    return _ports[0]
 
 
 @app.get("/households/<household_id>/summary")
@@ -88,6 +98,60 @@ def put_settings(household_id: str) -> dict[str, Any]:
 def list_alerts(household_id: str) -> dict[str, Any]:
     household, ports = _household(household_id)
     return {"household_id": household, "alerts": [a.as_json() for a in ports.alerts.alerts(household)]}
+
+
+@app.get("/households/<household_id>/statements/<month>")
+def statement(household_id: str, month: str) -> dict[str, Any]:
+    household, ports = _household(household_id)
+    return views.statement_links(
+        ports, household, requests.month(month), get_settings().statement_link_seconds
+    )
+
+
+@app.get("/tariffs")
+def tariffs() -> dict[str, Any]:
+    _principal()
+    return {"tariffs": tariff_catalogue()}
+
+
+@app.get("/fleet/households")
+def fleet_households() -> dict[str, Any]:
+    ports = _operator()
+    event = app.current_event
+    limit = requests.page_limit(event.get_query_string_value("limit"))
+    after = requests.optional_household_id(event.get_query_string_value("after"))
+    return fleet.fleet_page(ports, limit, after)
+
+
+@app.get("/fleet/pipeline")
+def fleet_pipeline() -> dict[str, Any]:
+    return fleet.pipeline(_operator(), get_settings(), datetime.now(UTC))
+
+
+@app.get("/")
+def household_page() -> Response[str]:
+    return _asset(pages.HOUSEHOLD_PAGE)
+
+
+@app.get("/operator")
+def operator_page() -> Response[str]:
+    return _asset(pages.OPERATOR_PAGE)
+
+
+@app.get("/app/<file>")
+def page_asset(file: str) -> Response[str]:
+    return _asset(file)
+
+
+@app.get("/page-config")
+def page_config() -> dict[str, str | None]:
+    return pages.page_config(get_settings())
+
+
+def _asset(name: str) -> Response[str]:
+    found = pages.asset(name)
+    headers = {**pages.SECURITY_HEADERS, "Cache-Control": "no-cache"}
+    return Response(status_code=200, content_type=found.content_type, body=found.body, headers=headers)
 
 
 def _error(status: int, message: str) -> Response[str]:

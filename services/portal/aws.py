@@ -26,7 +26,7 @@ ALERT_PREFIX, STATE_PREFIX = "alert#", "state#"
 
 
 @contextmanager
-def _calling(what: str) -> Iterator[None]:
+def calling(what: str) -> Iterator[None]:
     try:
         yield
     except (ClientError, BotoCoreError) as exc:
@@ -56,7 +56,7 @@ class DynamoForecasts:
             "ScanIndexForward": False,
             "Limit": 1,
         }
-        with _calling(f"reading forecasts of {household_id}"):
+        with calling(f"reading forecasts of {household_id}"):
             items = _query(self._clients, request, limit=1)
         return items[0] if items else None
 
@@ -65,6 +65,15 @@ class DynamoForecasts:
 
     def latest_projection(self, household_id: str, month: str) -> dict[str, Any] | None:
         return self._newest(household_id, f"month#{month}#")
+
+    def projections(self, household_id: str, month: str) -> list[dict[str, Any]]:
+        request = {
+            "TableName": self._table,
+            "KeyConditionExpression": "household_id = :h AND begins_with(forecast_key, :k)",
+            "ExpressionAttributeValues": {":h": {"S": household_id}, ":k": {"S": f"month#{month}#"}},
+        }
+        with calling(f"reading the projections of {household_id}"):
+            return _query(self._clients, request)
 
     def hours_issued(self, household_id: str, first: datetime, last: datetime) -> dict[str, dict[str, Any]]:
         request = {
@@ -76,7 +85,7 @@ class DynamoForecasts:
                 ":b": {"S": f"lstm#{format_ts(last)}"},
             },
         }
-        with _calling(f"reading forecasts of {household_id}"):
+        with calling(f"reading forecasts of {household_id}"):
             return {item["issued_for"]: item for item in _query(self._clients, request)}
 
     def days(self, household_id: str, first: date, last: date) -> dict[date, DayRollup]:
@@ -89,7 +98,7 @@ class DynamoForecasts:
                 ":b": {"S": f"day#{last.isoformat()}"},
             },
         }
-        with _calling(f"reading the days of {household_id}"):
+        with calling(f"reading the days of {household_id}"):
             items = _query(self._clients, request)
         rollups = {}
         for item in items:
@@ -104,7 +113,7 @@ class DynamoSettings:
         self._table = clients.settings.settings_table
 
     def get(self, household_id: str) -> Mapping[str, Any] | None:
-        with _calling(f"reading the settings of {household_id}"):
+        with calling(f"reading the settings of {household_id}"):
             item = self._clients.dynamodb.get_item(
                 TableName=self._table, Key={"household_id": {"S": household_id}}, ConsistentRead=True
             ).get("Item")
@@ -113,7 +122,7 @@ class DynamoSettings:
     def put(self, household_id: str, document: Mapping[str, Any]) -> None:
         item = {"household_id": {"S": household_id}, "settings": {"S": json.dumps(document)}}
         item["updated_at"] = {"N": str(int(time.time()))}
-        with _calling(f"writing the settings of {household_id}"):
+        with calling(f"writing the settings of {household_id}"):
             self._clients.dynamodb.put_item(TableName=self._table, Item=item)
 
 
@@ -136,7 +145,7 @@ class DynamoAlerts:
             request["FilterExpression"] = "#s = :open"
             request["ExpressionAttributeNames"] = {"#s": "status"}
             request["ExpressionAttributeValues"][":open"] = {"S": "open"}
-        with _calling(f"reading the alerts of {household_id}"):
+        with calling(f"reading the alerts of {household_id}"):
             items = _query(self._clients, request)
         alerts = [_alert_of(item) for item in items]
         return sorted(alerts, key=lambda a: (a.raised_for, a.key), reverse=True)
@@ -166,7 +175,7 @@ class DynamoAlerts:
         return None
 
     def _get(self, household_id: str, key: str) -> StoredAlert:
-        with _calling(f"reading alert {key} of {household_id}"):
+        with calling(f"reading alert {key} of {household_id}"):
             item = self._dynamodb.get_item(
                 TableName=self._table,
                 Key={"household_id": {"S": household_id}, "alert_key": {"S": ALERT_PREFIX + key}},
@@ -175,7 +184,7 @@ class DynamoAlerts:
         return _alert_of(from_item(item))
 
     def mark_notified(self, household_id: str, key: str) -> None:
-        with _calling(f"marking alert {key} of {household_id} notified"):
+        with calling(f"marking alert {key} of {household_id} notified"):
             self._dynamodb.update_item(
                 TableName=self._table,
                 Key={"household_id": {"S": household_id}, "alert_key": {"S": ALERT_PREFIX + key}},
@@ -204,7 +213,7 @@ class DynamoAlerts:
         return True
 
     def state(self, household_id: str, name: str) -> tuple[dict[str, Any] | None, int]:
-        with _calling(f"reading alert state {name} of {household_id}"):
+        with calling(f"reading alert state {name} of {household_id}"):
             item = self._dynamodb.get_item(
                 TableName=self._table,
                 Key={"household_id": {"S": household_id}, "alert_key": {"S": STATE_PREFIX + name}},
@@ -261,7 +270,7 @@ class SnsNotifier:
         if not self._topic:
             raise DependencyError("WATTCAST_ALERTS_TOPIC_ARN is not set: alerts cannot be announced")
         message = {"household_id": household_id, **alert.as_json()}
-        with _calling(f"publishing alert {alert.key} of {household_id}"):
+        with calling(f"publishing alert {alert.key} of {household_id}"):
             self._clients.client("sns").publish(
                 TopicArn=self._topic,
                 Subject=f"Wattcast: {alert.kind.replace('_', ' ')}",
@@ -282,7 +291,7 @@ class DynamoClocks:
     def latest_readings(self) -> dict[str, datetime]:
         request: dict[str, Any] = {"TableName": self._table, "ProjectionExpression": "household_id, latest"}
         found: dict[str, datetime] = {}
-        with _calling("scanning household clocks"):
+        with calling("scanning household clocks"):
             while True:
                 page = self._clients.dynamodb.scan(**request)
                 for item in page["Items"]:
@@ -294,7 +303,7 @@ class DynamoClocks:
                 request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def household(self, household_id: str) -> tuple[datetime | None, frozenset[datetime]]:
-        with _calling(f"reading the clock of {household_id}"):
+        with calling(f"reading the clock of {household_id}"):
             item = self._clients.dynamodb.get_item(
                 TableName=self._table, Key={"household_id": {"S": household_id}}
             ).get("Item", {})

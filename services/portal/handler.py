@@ -1,7 +1,9 @@
 """Lambda entry points of the portal image: the household API behind API Gateway, and the alerts
 function (hour-closed events from the hourly stream, and the silent-meter schedule). Each adapts its
 event; the API's image CMD is `services.portal.handler.api_handler`, the alerts function overrides it
-with `services.portal.handler.alerts_handler`."""
+with `services.portal.handler.alerts_handler`, the statements function with
+`services.portal.statement_handler.statements_handler` (its own module: the API does not import
+matplotlib)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ from services.core.reading import parse_ts
 from services.portal import api
 from services.portal.alerting import AlertPorts, evaluate_closed_hours, sweep_silent_meters
 from services.portal.aws import DynamoAlerts, DynamoClocks, DynamoForecasts, DynamoSettings, SnsNotifier
+from services.portal.aws_pipeline import AwsPipelineHealth
+from services.portal.aws_statements import S3Statements
 from services.portal.views import PortalPorts
 
 logger = Logger(service="wattcast-portal")
@@ -30,6 +34,8 @@ portal_ports = per_clients(
         DynamoSettings(clients),
         DynamoAlerts(clients),
         DynamoClocks(clients),
+        AwsPipelineHealth(clients),
+        S3Statements(clients),
     )
 )
 alert_ports = per_clients(lambda clients: AlertPorts(portal_ports(), SnsNotifier(clients)))
@@ -57,14 +63,14 @@ def alerts_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         outcome = sweep_silent_meters(alert_ports())
         logger.info("silent meters swept", extra=outcome.summary())
         return outcome.summary()
-    closed, sequence_of = _closed_hours(event["Records"])
+    closed, sequence_of = closed_hours(event["Records"])
     outcome = evaluate_closed_hours(closed, alert_ports())
     logger.info("alerts evaluated", extra=outcome.summary())
     failed = {seq for household_id in outcome.failed_households for seq in sequence_of[household_id]}
     return partial_batch_response(event, failed, context)
 
 
-def _closed_hours(records: list[dict[str, Any]]) -> tuple[list[tuple[str, datetime]], dict[str, list[str]]]:
+def closed_hours(records: list[dict[str, Any]]) -> tuple[list[tuple[str, datetime]], dict[str, list[str]]]:
     """(household, hour) of each hour-closed event, and each household's sequence numbers; anything
     else is logged and skipped, as preprocess does (retrying would not fix it)."""
     closed: list[tuple[str, datetime]] = []

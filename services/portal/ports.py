@@ -30,6 +30,9 @@ class Forecasts(Protocol):
     def latest_projection(self, household_id: str, month: str) -> dict[str, Any] | None:
         """The newest month projection of `month` (YYYY-MM), None if there is none."""
 
+    def projections(self, household_id: str, month: str) -> list[dict[str, Any]]:
+        """Every stored month projection of `month` (YYYY-MM), oldest as_of first."""
+
     def days(self, household_id: str, first: date, last: date) -> dict[date, DayRollup]:
         """The day rollups stored for days in [first, last]."""
 
@@ -93,3 +96,25 @@ class Clocks(Protocol):
 
     def household(self, household_id: str) -> tuple[datetime | None, frozenset[datetime]]:
         """One household's newest reading time and its hours still open."""
+
+
+class PipelineHealth(Protocol):
+    def iterator_age_ms(self, function_name: str, since: datetime, until: datetime) -> float | None:
+        """The function's stream mapping's largest iterator age in [since, until]; None when idle."""
+
+    def queue_messages(self, queue_name: str) -> int | None:
+        """Messages waiting in a queue; None when the queue does not exist."""
+
+
+@dataclass(frozen=True)
+class StoredStatement:
+    html_url: str
+    pdf_url: str
+    generated_at: datetime
+
+
+class StatementStore(Protocol):
+    def put(self, household_id: str, month: str, html: str, pdf: bytes) -> None: ...
+
+    def links(self, household_id: str, month: str, expires_in_seconds: int) -> StoredStatement | None:
+        """Presigned links to a stored statement; None when it was never generated."""

@@ -87,3 +87,15 @@ def hour_range(start: str | None, end: str | None, max_hours: int) -> tuple[date
     if (last - first) / HOUR > max_hours:
         raise BadRequestError(f"from..to spans at most {max_hours} hours")
     return first, last
+
+
+def page_limit(value: str | None, default: int = 50, maximum: int = 200) -> int:
+    if value is None:
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= maximum:
+        raise BadRequestError(f"limit must be a whole number 1..{maximum}")
+    return int(value)
+
+
+def optional_household_id(value: str | None) -> str | None:
+    return None if value is None else household_id(value)

@@ -94,6 +94,25 @@ def tariff_ids() -> list[str]:
     return sorted(path.stem for path in TARIFF_FILES.glob("*.json"))
 
 
+def tariff_catalogue() -> list[dict[str, Any]]:
+    """Every tariff with its options' prices, for a settings form."""
+    catalogue = []
+    for tariff_id in tariff_ids():
+        document = _document(tariff_id)
+        options = [
+            {
+                "option": name,
+                "standing_charge_per_year": option["standing_charge_per_year"],
+                "bands": [{"name": b["name"], "price_per_kwh": b["price_per_kwh"]} for b in option["bands"]],
+            }
+            for name, option in document["options"].items()
+        ]
+        catalogue.append(
+            {"id": tariff_id, "name": document["name"], "currency": document["currency"], "options": options}
+        )
+    return catalogue
+
+
 @lru_cache(maxsize=32)
 def _document(tariff_id: str) -> dict[str, Any]:
     if tariff_id not in tariff_ids():

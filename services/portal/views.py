@@ -25,7 +25,15 @@ from services.portal.energy import (
 from services.portal.errors import NotFoundError
 from services.portal.household_settings import HouseholdSettings
 from services.portal.month_position import MonthPosition, budget_status, month_position
-from services.portal.ports import AlertStore, Clocks, Forecasts, Hours, SettingsStore
+from services.portal.ports import (
+    AlertStore,
+    Clocks,
+    Forecasts,
+    Hours,
+    PipelineHealth,
+    SettingsStore,
+    StatementStore,
+)
 from services.portal.requests import HOUR, Month
 from services.portal.tariffs import Tariff
 
@@ -39,6 +47,8 @@ class PortalPorts:
     settings: SettingsStore
     alerts: AlertStore
     clocks: Clocks
+    pipeline: PipelineHealth
+    statements: StatementStore
 
 
 def settings_of(ports: PortalPorts, household_id: str) -> HouseholdSettings:
@@ -87,6 +97,17 @@ def month_energy(
     kept = [r for d, r in sorted(rollups.items()) if d <= last.date()]
     hours = sorted([*(h for r in kept for h in rollup_energy(r)), *rows], key=lambda h: h.hour)
     return MonthEnergy(hours, kept, rows)
+
+
+def closed_only(energy: MonthEnergy, open_hours: frozenset[datetime]) -> MonthEnergy:
+    """Without the hours still open (partial, still filling): the summary counts closed hours only."""
+    if not open_hours:
+        return energy
+    return MonthEnergy(
+        [h for h in energy.hours if h.hour not in open_hours],
+        energy.rollups,
+        [h for h in energy.rows if h.hour not in open_hours],
+    )
 
 
 def current_position(
@@ -183,7 +204,8 @@ def _round(value: float | None) -> float | None:
 def month(ports: PortalPorts, household_id: str, wanted: Month) -> dict[str, Any]:
     settings = settings_of(ports, household_id)
     tariff = settings.load_tariff()
-    stored = month_energy(ports, household_id, wanted, wanted.end - HOUR)
+    latest, open_hours = ports.clocks.household(household_id)
+    stored = closed_only(month_energy(ports, household_id, wanted, wanted.end - HOUR), open_hours)
     energy = stored.hours
     projection = ports.forecasts.latest_projection(household_id, str(wanted))
     if not energy and projection is None:
@@ -193,7 +215,7 @@ def month(ports: PortalPorts, household_id: str, wanted: Month) -> dict[str, Any
     return {
         "household_id": household_id,
         "month": str(wanted),
-        "days": _days(energy, projection),
+        "days": _days(energy, projection, latest),
         "total": _month_block(position),
         "cost": {
             "currency": tariff.currency,
@@ -209,11 +231,16 @@ def month(ports: PortalPorts, household_id: str, wanted: Month) -> dict[str, Any
     }
 
 
-def _days(energy: Sequence[HourEnergy], projection: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+def _days(
+    energy: Sequence[HourEnergy], projection: Mapping[str, Any] | None, latest: datetime | None
+) -> list[dict[str, Any]]:
     as_of = date.fromisoformat(str(projection["as_of"])) if projection else None
     out: dict[str, dict[str, Any]] = {}
     for day in days(energy):
-        if as_of is None or day.day < as_of:
+        # From the projection's first day on, a day shows its projection until the household's
+        # readings have passed its end; then it is measured, whatever the projection said.
+        over = latest is not None and latest.date() > day.day
+        if as_of is None or day.day < as_of or (over and day.complete):
             status = "actual" if day.complete else "partial"
             out[day.day.isoformat()] = {
                 "date": day.day.isoformat(),
@@ -235,8 +262,9 @@ def _days(energy: Sequence[HourEnergy], projection: Mapping[str, Any] | None) ->
 
 
 def _cost_by_band(bill: MonthBill | None, hourly: Mapping[int, float], tariff: Tariff) -> dict[str, Any]:
-    """Each band's kWh and cost so far and, with a projection, over the whole month (median)."""
-    to_date = bill.kwh_to_date_by_band if bill else tariff.kwh_by_band(hourly)
+    """Each band's kWh and cost over every measured hour and, with a projection, over the whole month
+    (median). The projection's own to-date part stops at its as_of; the measured hours do not."""
+    to_date = tariff.kwh_by_band(hourly)
     cost = tariff.energy_cost(to_date)
     bands: dict[str, Any] = {}
     for band, kwh in to_date.items():
@@ -259,4 +287,18 @@ def _month_total(ports: PortalPorts, household_id: str, wanted: Month) -> dict[s
         "kwh": round(sum(d.kwh for d in measured), 4),
         "days_measured": len(measured),
         "days_in_month": wanted.days,
+    }
+
+
+def statement_links(ports: PortalPorts, household_id: str, wanted: Month, expires_in: int) -> dict[str, Any]:
+    stored = ports.statements.links(household_id, str(wanted), expires_in)
+    if stored is None:
+        raise NotFoundError(f"no statement of household {household_id} for {wanted} has been generated")
+    return {
+        "household_id": household_id,
+        "month": str(wanted),
+        "html_url": stored.html_url,
+        "pdf_url": stored.pdf_url,
+        "expires_in_seconds": expires_in,
+        "generated_at": format_ts(stored.generated_at),
     }

@@ -4,6 +4,7 @@ against openapi.yaml); alerts stored, announced on SNS once, also under redelive
 
 from __future__ import annotations
 
+import io
 import json
 import urllib.error
 import urllib.parse
@@ -236,3 +237,54 @@ def _redeliver_hourly_events(clients: Any) -> None:
     ]
     answer = alerts_handler(kinesis_event(records), LocalLambdaContext("wattcast-alerts"))
     assert answer == {"batchItemFailures": []}
+
+
+def operator_get(stack: EmbeddedStack, path: str) -> tuple[int, Any]:
+    operator = tokens.issue(settings_of(stack), tokens.TokenRequest(operator=True))
+    return get(stack, path, auth=f"Bearer {operator}")
+
+
+def test_the_operator_sees_each_household_and_the_mappings_iterator_age(stack: EmbeddedStack) -> None:
+    clients = stack.clients
+    assert clients is not None
+    status, fleet = operator_get(stack, "/fleet/households")
+    assert status == 200 and [h["household_id"] for h in fleet["households"]] == ["h000", "h001", "h002"]
+    for household in fleet["households"]:
+        newest = hourly_rows(clients, household["household_id"])[-1].hour
+        assert household["last_seen"][:13] == newest.isoformat()[:13]  # within the newest stored hour
+        error = household["forecast_error"]
+        assert error["hours"] == 47 and error["mae_kw"] > 0  # forecasts from hour 48 of 96, one open
+    assert get(stack, "/fleet/households", as_household="h000")[0] == 403
+
+    status, pipeline = operator_get(stack, "/fleet/pipeline")
+    assert status == 200
+    ages = {m["function"]: m["iterator_age_ms"] for m in pipeline["mappings"]}
+    # The local mappings publish AWS/Lambda IteratorAge to the emulator's CloudWatch, as AWS does.
+    for function in ("wattcast-ingest", "wattcast-preprocess", "wattcast-alerts", "wattcast-statements"):
+        assert isinstance(ages[function], float) and 0 <= ages[function] < 600_000, function
+    depth = {q["name"]: q["messages"] for q in pipeline["dead_letters"]}
+    url = clients.sqs.get_queue_url(QueueName=settings_of(stack).dead_letter_queue)["QueueUrl"]
+    waiting = clients.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    assert depth["wattcast-dead-letter"] == int(waiting["Attributes"]["ApproximateNumberOfMessages"])
+
+
+def test_a_closed_month_gets_a_statement_whose_totals_are_the_api_s(stack: EmbeddedStack) -> None:
+    from pypdf import PdfReader
+
+    from services.portal.statement_handler import statements_handler
+
+    assert get(stack, "/households/h000/statements/2010-01")[0] == 404
+    closing = json.dumps({"type": "hour_closed", "household_id": "h000", "hour": "2010-01-31T23:00:00Z"})
+    record = kinesis_event_record(data=closing.encode(), sequence_number="1", partition_key="h000")
+    event = kinesis_event([record])
+    assert statements_handler(event, LocalLambdaContext("wattcast-statements")) == {"batchItemFailures": []}
+    status, links = get(stack, "/households/h000/statements/2010-01")
+    assert status == 200 and links["expires_in_seconds"] == 3600
+    with urllib.request.urlopen(links["pdf_url"], timeout=30) as response:  # presigned: no token
+        document = response.read()
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(document)).pages)
+    month = get(stack, "/households/h000/month/2010-01")[1]
+    assert "h000" in text and "January 2010" in text
+    assert f"{month['total']['to_date_kwh']:,.2f} kWh" in text
+    with urllib.request.urlopen(links["html_url"], timeout=30) as response:
+        assert "January 2010" in response.read().decode()

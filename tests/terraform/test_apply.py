@@ -12,8 +12,10 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+import yaml
 
 from scripts.data.replay import ReplayOptions, replay
 from scripts.devtools.terraform_cli import Workspace, provider_mirror
@@ -25,6 +27,7 @@ from services.core.settings import Settings
 from tests.functional.test_pipeline_e2e import start_pipeline
 
 MIRROR = provider_mirror()
+OPENAPI = Path(__file__).resolve().parents[2] / "services/portal/openapi.yaml"
 pytestmark = [
     pytest.mark.terraform,
     pytest.mark.timeout(1200),
@@ -131,8 +134,9 @@ def test_envs_aws_first_step_applies_against_the_emulator_plans_clean_and_destro
 def test_envs_aws_household_api_applies_against_the_emulator_plans_clean_and_destroys(
     emulator: str, tmp_path: Path
 ) -> None:
-    # Step two for the household API alone (the portal image's tag set, the others not): Cognito, the
-    # HTTP API with its JWT authorizer and routes, both functions, the topic and the schedule.
+    # Step two for the household API alone (the portal image's tag set, the others not): Cognito with
+    # its hosted UI, the HTTP API with its JWT authorizer and routes, the three functions, the alerts
+    # and statements mappings on the hourly stream, the topic and the schedule.
     assert MIRROR is not None
     root = Workspace.copy(tmp_path, "aws", MIRROR)
     root.point_at_emulator(emulator)
@@ -145,23 +149,48 @@ def test_envs_aws_household_api_applies_against_the_emulator_plans_clean_and_des
     gateway = clients.client("apigatewayv2")
     api_id = outputs["household_api_id"]["value"]
     routes = {r["RouteKey"]: r for r in gateway.get_routes(ApiId=api_id)["Items"]}
-    assert set(routes) == {
-        "GET /households/{household_id}/summary",
-        "GET /households/{household_id}/hours",
-        "GET /households/{household_id}/month/{month}",
-        "GET /households/{household_id}/settings",
-        "PUT /households/{household_id}/settings",
-        "GET /households/{household_id}/alerts",
-    }
-    assert {r["AuthorizationType"] for r in routes.values()} == {"JWT"}
-    [authorizer_id] = {r["AuthorizerId"] for r in routes.values()}
+    operations = openapi_route_keys()
+    public = [key for key, is_public in operations.items() if is_public]
+    assert set(public) == {"GET /", "GET /operator", "GET /app/{file}", "GET /page-config"}
+    assert set(routes) == set(operations)
+    for key in public:  # the pages and what they load: no authorizer
+        assert routes[key]["AuthorizationType"] == "NONE" and not routes[key].get("AuthorizerId"), key
+    secured = [route for key, route in routes.items() if key not in public]
+    assert len(secured) >= 10 and {r["AuthorizationType"] for r in secured} == {"JWT"}
+    [authorizer_id] = {r["AuthorizerId"] for r in secured}
     authorizer = gateway.get_authorizer(ApiId=api_id, AuthorizerId=authorizer_id)
     pool = outputs["household_api_user_pool_id"]["value"]
     assert authorizer["JwtConfiguration"]["Issuer"].endswith(f"/{pool}")
-    attributes = clients.client("cognito-idp").describe_user_pool(UserPoolId=pool)["UserPool"][
-        "SchemaAttributes"
-    ]
+    cognito = clients.client("cognito-idp")
+    attributes = cognito.describe_user_pool(UserPoolId=pool)["UserPool"]["SchemaAttributes"]
     assert "custom:household_id" in {a["Name"] for a in attributes}
+    # The hosted UI: an implicit-grant client returning to the pages, and the URL the pages link to.
+    client_id = outputs["household_api_user_pool_client_id"]["value"]
+    client = cognito.describe_user_pool_client(UserPoolId=pool, ClientId=client_id)["UserPoolClient"]
+    assert client["AllowedOAuthFlows"] == ["implicit"] and client["AllowedOAuthFlowsUserPoolClient"] is True
+    page = outputs["household_api_page_url"]["value"]
+    assert page.endswith("/") and set(client["CallbackURLs"]) >= {page, f"{page}operator"}
+    sign_in = outputs["household_api_sign_in_url"]["value"]
+    assert f"client_id={client_id}&response_type=token&scope=openid&redirect_uri=" in sign_in, sign_in
+    assert sign_in.endswith(quote(page, safe="")), sign_in
+    domain = sign_in.removeprefix("https://").split(".auth.")[0]
+    assert cognito.describe_user_pool_domain(Domain=domain)["DomainDescription"]["UserPoolId"] == pool
+    lambdas = clients.client("lambda")
+    portal = lambdas.get_function_configuration(
+        FunctionName=outputs["household_api_portal_lambda_function_name"]["value"]
+    )
+    assert portal["Environment"]["Variables"]["WATTCAST_PORTAL_SIGN_IN_URL"] == sign_in
+    # The statements function and its mapping on the hourly stream (the alerts one's semantics).
+    name = outputs["household_api_statements_lambda_function_name"]["value"]
+    assert name == Settings().statements_function
+    statements = lambdas.get_function_configuration(FunctionName=name)
+    assert (statements["Timeout"], statements["MemorySize"]) == (300, 1024)
+    # moto matches FunctionName as given at creation (Terraform gives the ARN); AWS takes either.
+    arn = statements["FunctionArn"]
+    [mapping] = lambdas.list_event_source_mappings(FunctionName=arn)["EventSourceMappings"]
+    assert mapping["EventSourceArn"] == outputs["hourly_stream_arn"]["value"]
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BisectBatchOnFunctionError"] is True
     topics = [t["TopicArn"] for t in clients.client("sns").list_topics()["Topics"]]
     assert outputs["household_api_alerts_topic_arn"]["value"] in topics
     assert root.run("plan", "-detailed-exitcode", "-input=false", *variables, ok_codes=(0, 2)).returncode == 0
@@ -169,3 +198,14 @@ def test_envs_aws_household_api_applies_against_the_emulator_plans_clean_and_des
     root.run("apply", "-auto-approve", "-input=false", *variables, unprotected)
     root.run("destroy", "-auto-approve", "-input=false", *variables, unprotected)
     assert clients.dynamodb.list_tables()["TableNames"] == []
+
+
+def openapi_route_keys() -> dict[str, bool]:
+    """`METHOD /path` of each services/portal/openapi.yaml operation -> public (`security: []`)."""
+    document = yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
+    return {
+        f"{method.upper()} {path}": operation.get("security") == []
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in ("get", "put", "post", "patch", "delete", "head", "options")
+    }

@@ -362,13 +362,22 @@ class ScriptedKinesis:
         return {"NextShardIterator": "next", **step}
 
 
+class RecordedMetrics:
+    def __init__(self) -> None:
+        self.data: list[dict[str, Any]] = []
+
+    def put_metric_data(self, **request: Any) -> None:
+        self.data += request["MetricData"]
+
+
 class ScriptedClients(AwsClients):
     def __init__(self, kinesis: ScriptedKinesis) -> None:
         super().__init__(Settings())
         self.scripted = kinesis
+        self.metrics = RecordedMetrics()
 
     def client(self, service: str) -> Any:
-        return self.scripted
+        return self.metrics if service == "cloudwatch" else self.scripted
 
 
 def kinesis_error(code: str) -> ClientError:
@@ -403,13 +412,19 @@ def test_an_expired_iterator_resumes_after_the_last_record_read_and_throttling_b
     delivered_batches.clear()
     mapping = EventSourceMapping("fn", f"{__name__}.collecting_handler", "readings", batch_size=10)
     settings = Settings(esm_poll_interval_seconds=0.01, esm_idle_backoff_max_seconds=0.02)
-    runner = MappingRunner(mapping, InProcessInvoker(mapping.handler), ScriptedClients(kinesis), settings)
+    clients = ScriptedClients(kinesis)
+    runner = MappingRunner(mapping, InProcessInvoker(mapping.handler), clients, settings)
     try:
         runner.run_until_idle(idle_seconds=0.05, timeout=5)
     finally:
         runner.stop()
 
     assert delivered_batches == [["1", "2"], ["3"]]
+    # Each completed batch publishes the function's IteratorAge, as AWS Lambda does.
+    assert [(d["MetricName"], d["Dimensions"], d["Unit"]) for d in clients.metrics.data] == [
+        ("IteratorAge", [{"Name": "FunctionName", "Value": "fn"}], "Milliseconds")
+    ] * 2
+    assert all(0 <= d["Value"] < 60_000 for d in clients.metrics.data)
     assert kinesis.iterator_requests == [
         {"ShardIteratorType": "TRIM_HORIZON"},
         {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "StartingSequenceNumber": "2"},

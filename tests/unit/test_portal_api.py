@@ -3,105 +3,14 @@
 
 from __future__ import annotations
 
-import io
-import json
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import unquote
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scripts.local.gateway.http_api import http_api_event
-from scripts.local.lambda_context import LocalLambdaContext
-from scripts.local.portal_memory import MemoryStores
 from services.core.errors import DependencyError
-from services.core.hourly import HourlyRow
-from services.core.reading import MEASURES, format_ts
-from services.portal import api
-
-H = timedelta(hours=1)
-FEB = datetime(2010, 2, 1, tzinfo=UTC)
-CLAIM = "custom:household_id"
-
-
-def row(hour: datetime, kw: float) -> HourlyRow:
-    means: dict[str, float | None] = dict.fromkeys(MEASURES, 0.0)
-    means |= {
-        "global_active_power": kw,
-        "voltage": 240.0,
-        "sub_metering_1": 1.0,
-        "sub_metering_2": 2.0,
-        "sub_metering_3": 5.0,
-    }  # Wh per minute: 0.06, 0.12 and 0.3 kWh per hour
-    return HourlyRow("h1", hour, 60, means)
-
-
-@pytest.fixture
-def fakes() -> Iterator[MemoryStores]:
-    fakes = MemoryStores()
-    # Feb 1 and 2 measured at 1 kW (off-peak 22-06 Paris = 21-05 UTC in winter), hour 48 still open.
-    fakes.hours.rows_by_household["h1"] = [row(FEB + i * H, 1.0) for i in range(49)]
-    fakes.clocks.latest["h1"] = FEB + 48 * H + timedelta(minutes=30)
-    fakes.clocks.open_hours["h1"] = frozenset({FEB + 48 * H})
-    for i in range(24, 48):
-        ts = format_ts(FEB + (i + 1) * H)
-        fakes.forecasts.items.setdefault("h1", []).append(
-            {
-                "forecast_key": f"lstm#{ts}",
-                "issued_for": ts,
-                "origin": format_ts(FEB + i * H),
-                "model": "lstm",
-                "kw": [0.9 + j / 100 for j in range(24)],
-                "kw_p10": [0.5] * 24,
-                "kw_p90": [1.5] * 24,
-            }
-        )
-    fakes.forecasts.items["h1"].append(
-        {
-            "forecast_key": "month#2010-02#2010-02-03",
-            "as_of": "2010-02-03",
-            "month": "2010-02",
-            "forecast": [
-                {"date": f"2010-02-{d:02d}", "kwh": 24.0, "kwh_lower": 20.0, "kwh_upper": 28.0}
-                for d in range(3, 29)
-            ],
-            "remaining_kwh_samples": [26 * 20.0, 26 * 24.0, 26 * 28.0, 26 * 24.0, 26 * 24.0],
-        }
-    )
-    api.use_ports(fakes.portal)
-    yield fakes
-
-
-def call(
-    method: str,
-    path: str,
-    *,
-    household: str | None = "h1",
-    query: str = "",
-    body: Any = None,
-    claims: dict[str, Any] | None = None,
-) -> tuple[int, Any]:
-    raw = b"" if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
-    wsgi_path = (
-        unquote(path).encode("utf-8", "surrogateescape").decode("latin-1")
-    )  # as a WSGI server passes it
-    environ = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": wsgi_path,
-        "QUERY_STRING": query,
-        "CONTENT_LENGTH": str(len(raw)),
-        "wsgi.input": io.BytesIO(raw),
-    }
-    if claims is None:
-        claims = {"sub": "user-1", **({CLAIM: household} if household else {})}
-    event = http_api_event(environ, raw, claims)
-    if not claims:
-        event["requestContext"].pop("authorizer")
-    answer = api.app.resolve(event, LocalLambdaContext("wattcast-portal", 30))
-    return answer["statusCode"], json.loads(answer["body"]) if answer.get("body") else None
+from tests.portal_api import FEB, H, call
 
 
 def test_the_summary_holds_the_last_closed_hour_the_next_day_the_month_and_its_projection(fakes) -> None:
@@ -172,15 +81,21 @@ def test_the_month_splits_days_cost_bands_and_sub_meters(fakes) -> None:
         "kwh_upper": 28.0,
     }
     bands = body["cost"]["by_band"]
-    # Feb 1-2: off-peak is 21:00-05:00 UTC; hour 48 (Feb 3 00:00) is after as_of and not counted.
+    # Every closed hour (hour 48, Feb 3 00:00, is still open): off-peak is 21:00-05:00 UTC. The bands
+    # add up to the month's to-date kWh, which is the summary's.
     assert bands["off_peak"]["kwh_to_date"] == 16.0 and bands["peak"]["kwh_to_date"] == 32.0
+    assert (
+        body["total"]["to_date_kwh"]
+        == 48.0
+        == call("GET", "/households/h1/summary")[1]["month"]["to_date_kwh"]
+    )
     assert bands["off_peak"]["cost_to_date"] == pytest.approx(16 * 0.1696, abs=1e-4)
     assert bands["off_peak"]["projected_kwh"] + bands["peak"]["projected_kwh"] == pytest.approx(
         672.0, abs=1e-3
     )
     subs = body["sub_meters_kwh"]
-    assert subs["hours"] == 49 and subs["kitchen"] == pytest.approx(49 * 0.06)
-    assert subs["rest"] == pytest.approx(49 * (1.0 - 0.48), abs=1e-3)
+    assert subs["hours"] == 48 and subs["kitchen"] == pytest.approx(48 * 0.06)
+    assert subs["rest"] == pytest.approx(48 * (1.0 - 0.48), abs=1e-3)
     assert body["comparisons"] == {"previous_month": None, "same_month_last_year": None}
     assert call("GET", "/households/h1/month/2009-12")[0] == 404
 

@@ -24,7 +24,13 @@ from scripts.devtools.terraform import (
     optional_defaults,
     references,
 )
-from scripts.local.mappings import EventSourceMapping, alerts_mapping, ingest_mapping, preprocess_mapping
+from scripts.local.mappings import (
+    EventSourceMapping,
+    alerts_mapping,
+    ingest_mapping,
+    preprocess_mapping,
+    statements_mapping,
+)
 from scripts.local.tables import table_specs
 from services.core.settings import Settings
 
@@ -38,13 +44,17 @@ NAME_FIELDS = (
     "hourly_table", "households_table", "forecasts_table", "settings_table", "alerts_table",
     "dead_letter_queue", "stream_failures_queue",
 )  # fmt: skip
-# The Settings fields the household API module takes (names, the API's contract, the alerts knobs).
+# The Settings fields the household API module takes (names, the API's contract, the alerts and
+# statements knobs, and what the operator page watches).
 HOUSEHOLD_API_FIELDS = (
     "hourly_table", "households_table", "forecasts_table", "settings_table", "alerts_table", "alerts_topic",
     "alerts_function", "portal_household_claim", "portal_operator_group", "portal_max_range_hours",
     "alerts_batch_size", "alerts_batching_window_seconds", "alerts_maximum_retry_attempts",
     "alerts_maximum_record_age_seconds", "alerts_function_timeout_seconds", "silent_sweep_interval_seconds",
-    "starting_position",
+    "starting_position", "data_bucket", "statements_prefix", "statement_link_seconds", "statements_function",
+    "statements_batch_size", "statements_batching_window_seconds", "statements_maximum_retry_attempts",
+    "statements_maximum_record_age_seconds", "statements_function_timeout_seconds", "pipeline_window_minutes",
+    "dead_letter_queue", "stream_failures_queue", "ingest_function", "preprocess_function",
 )  # fmt: skip
 OPENAPI = Path(__file__).resolve().parents[2] / "services/portal/openapi.yaml"
 HTTP_METHODS = ("get", "put", "post", "patch", "delete", "head", "options")
@@ -54,7 +64,12 @@ ECR_REPOSITORIES = {
     "forecaster": "wattcast-forecaster",
     "portal": "wattcast-portal",
 }
-MAPPINGS = {"ingest": ingest_mapping, "preprocess": preprocess_mapping, "alerts": alerts_mapping}
+MAPPINGS = {
+    "ingest": ingest_mapping,
+    "preprocess": preprocess_mapping,
+    "alerts": alerts_mapping,
+    "statements": statements_mapping,
+}
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +183,7 @@ def test_variables_named_after_settings_default_to_them(tree, directory, names):
 
 
 def test_the_aws_root_has_every_name_and_mapping_knob_of_settings(tree):
-    knobs = {n for n in DEFAULTS if n.startswith(("ingest_", "preprocess_", "alerts_"))}
+    knobs = {n for n in DEFAULTS if n.startswith(("ingest_", "preprocess_", "alerts_", "statements_"))}
     knobs = knobs - {"alerts_topic_arn"} | {"starting_position"}  # the ARN exists once Terraform made it
     names = {*NAME_FIELDS, *HOUSEHOLD_API_FIELDS, "forecaster_endpoint", "ingest_function"}
     names |= {"preprocess_function"}
@@ -186,8 +201,10 @@ def test_the_aws_root_feeds_the_household_api_its_settings_variables(tree):
     assert expression(call["dynamodb_table_arns"]) == "module.storage.dynamodb_table_arns"
     assert expression(call["hourly_stream_arn"]) == "module.hourly_stream.kinesis_stream_arn"
     assert expression(call["stream_failures_queue_arn"]) == 'module.storage.sqs_queue_arns["stream_failures"]'
+    assert expression(call["dead_letter_queue_arn"]) == 'module.storage.sqs_queue_arns["dead_letter"]'
+    assert expression(call["data_bucket_arn"]) == "module.storage.s3_bucket_arn"
     root, module = tf(tree, "envs/aws").variables, tf(tree, "modules/household_api").variables
-    for handler in ("portal_handler", "alerts_handler"):
+    for handler in ("portal_handler", "alerts_handler", "statements_handler"):
         assert var_of(call[handler]) == handler
         assert root[handler]["default"] == module[handler]["default"], handler
 
@@ -229,12 +246,17 @@ def function_calls(tree: dict[Path, TfDir]) -> dict[str, dict[str, Any]]:
 
 def test_function_environment_is_settings_names_fed_by_matching_variables(tree):
     calls = function_calls(tree)
-    assert set(calls) == {"ingest", "preprocess", "portal", "alerts"}
+    assert set(calls) == {"ingest", "preprocess", "portal", "alerts", "statements"}
+    # What the household API module creates itself: the topic, and the hosted UI's sign-in URL.
+    made_here = {
+        "WATTCAST_ALERTS_TOPIC_ARN": "aws_sns_topic.alerts.arn",
+        "WATTCAST_PORTAL_SIGN_IN_URL": "local.sign_in_url",
+    }
     for call, body in calls.items():
         for env_name, value in body["environment"].items():
             assert env_name in ENV_TO_FIELD, f"{call}: {env_name} is not in Settings.env_names()"
-            if env_name == "WATTCAST_ALERTS_TOPIC_ARN":  # the topic the household API module creates
-                assert expression(value) == "aws_sns_topic.alerts.arn", call
+            if env_name in made_here:
+                assert expression(value) == made_here[env_name], call
                 continue
             assert var_of(value) == ENV_TO_FIELD[env_name], f"{call}: {env_name} = {value}"
     uses = {
@@ -243,9 +265,14 @@ def test_function_environment_is_settings_names_fed_by_matching_variables(tree):
                    "max_clock_skew_seconds"},
         "preprocess": {"hourly_stream", "hourly_table", "forecasts_table", "forecaster_endpoint"},
         "portal": {"hourly_table", "forecasts_table", "households_table", "settings_table", "alerts_table",
-                   "portal_household_claim", "portal_operator_group", "portal_max_range_hours"},
+                   "portal_household_claim", "portal_operator_group", "portal_max_range_hours",
+                   "portal_sign_in_url", "data_bucket", "statements_prefix", "statement_link_seconds",
+                   "dead_letter_queue", "stream_failures_queue", "ingest_function", "preprocess_function",
+                   "alerts_function", "statements_function", "pipeline_window_minutes"},
         "alerts": {"hourly_table", "forecasts_table", "households_table", "settings_table", "alerts_table",
                    "alerts_topic_arn"},
+        "statements": {"hourly_table", "forecasts_table", "households_table", "settings_table", "data_bucket",
+                       "statements_prefix"},
     }  # fmt: skip
     for call, fields in uses.items():
         assert {ENV_TO_FIELD[e] for e in calls[call]["environment"]} == fields, call
@@ -274,6 +301,7 @@ def in_aws_root(tree: dict[Path, TfDir], call: str, value: Any) -> str | None:
         ("ingest", "readings", "ingest"),
         ("preprocess", "hourly", "preprocess"),
         ("alerts", "hourly", "alerts"),
+        ("statements", "hourly", "statements"),
     ],
 )
 def test_mapping_knobs_are_the_settings_variables(tree, call, source, prefix):
@@ -361,6 +389,18 @@ def table_roles(directory: TfDir, value: Any) -> list[str]:
     return sorted(r.group(1) for r in roles if r)
 
 
+def s3_prefixes(directory: TfDir, value: Any) -> list[tuple[str | None, str | None]]:
+    """(bucket ARN, prefix) expressions of an s3_*_prefixes list, through locals."""
+    local = re.fullmatch(r"local\.(\w+)", expression(value) or "")
+    items = directory.locals[local.group(1)] if local else value
+    pairs = []
+    for item in items:
+        named = re.fullmatch(r"local\.(\w+)", expression(item) or "")
+        entry = directory.locals[named.group(1)] if named else item
+        pairs.append((expression(entry["bucket_arn"]), expression(entry["prefix"])))
+    return pairs
+
+
 def test_the_household_api_functions_may_touch_exactly_what_they_use(tree):
     module = tf(tree, "modules/household_api")
     calls = function_calls(tree)
@@ -368,31 +408,54 @@ def test_the_household_api_functions_may_touch_exactly_what_they_use(tree):
     arguments = ("dynamodb_read_table_arns", "dynamodb_write_table_arns", "dynamodb_scan_table_arns")
     grants = {
         call: {a: table_roles(module, calls[call][a]) for a in arguments if a in calls[call]}
-        for call in ("portal", "alerts")
+        for call in ("portal", "alerts", "statements")
     }
     assert grants["portal"] == {
         "dynamodb_read_table_arns": every_table,
         "dynamodb_write_table_arns": ["alerts", "settings"],
+        "dynamodb_scan_table_arns": ["households"],  # the fleet list
     }
     assert grants["alerts"] == {
         "dynamodb_read_table_arns": every_table,
         "dynamodb_write_table_arns": ["alerts"],
         "dynamodb_scan_table_arns": ["households"],  # the silent-meter sweep
     }
+    assert grants["statements"] == {
+        "dynamodb_read_table_arns": ["forecasts", "hourly", "households", "settings"],
+        "dynamodb_scan_table_arns": ["households"],  # a direct re-run: every household
+    }
     assert [expression(a) for a in calls["alerts"]["sns_publish_topic_arns"]] == ["aws_sns_topic.alerts.arn"]
-    for call in ("portal", "alerts"):
-        others = ("kinesis_put_stream_arns", "s3_write_prefixes", "s3_read_prefixes", "sqs_send_queue_arns",
-                  "sagemaker_endpoint_arns", "kms_key_arns")  # fmt: skip
-        assert not set(others) & set(calls[call]), call
-    assert "sns_publish_topic_arns" not in calls["portal"] and "event_source_mappings" not in calls["portal"]
+    # Statements: written by their function, read (and presigned) by the API's, under the prefix only.
+    statements = [("var.data_bucket_arn", "var.statements_prefix")]
+    assert s3_prefixes(module, calls["statements"]["s3_write_prefixes"]) == statements
+    assert s3_prefixes(module, calls["portal"]["s3_read_prefixes"]) == statements
+    # The operator page's pipeline health: the two queues' depth and the mappings' IteratorAge.
+    assert [expression(a) for a in calls["portal"]["sqs_read_queue_arns"]] == [
+        "var.dead_letter_queue_arn",
+        "var.stream_failures_queue_arn",
+    ]
+    assert calls["portal"]["cloudwatch_read_metrics"] is True
+    granted = {
+        "portal": {"s3_read_prefixes", "sqs_read_queue_arns", "cloudwatch_read_metrics"},
+        "alerts": {"sns_publish_topic_arns"},
+        "statements": {"s3_write_prefixes"},
+    }
+    others = {"kinesis_put_stream_arns", "s3_write_prefixes", "s3_read_prefixes", "sqs_send_queue_arns",
+              "sqs_read_queue_arns", "sagemaker_endpoint_arns", "kms_key_arns", "sns_publish_topic_arns",
+              "cloudwatch_read_metrics"}  # fmt: skip
+    for call, expected in granted.items():
+        assert others & set(calls[call]) == expected, call
+    assert "event_source_mappings" not in calls["portal"]
     assert expression(module.resources["aws_sns_topic.alerts"]["kms_master_key_id"]) == "var.kms_key_arn"
 
 
-def openapi_operations() -> dict[str, str]:
-    """`METHOD /path` -> operationId of every operation in services/portal/openapi.yaml."""
+def openapi_operations() -> dict[str, tuple[str, bool]]:
+    """`METHOD /path` -> (operationId, public) of every operation in services/portal/openapi.yaml;
+    public when the operation overrides the document's security with `security: []`."""
     document = yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
+    assert document["security"] == [{"bearer": []}]  # a bearer token unless an operation says otherwise
     return {
-        f"{method.upper()} {path}": operation["operationId"]
+        f"{method.upper()} {path}": (operation["operationId"], operation.get("security") == [])
         for path, item in document["paths"].items()
         for method, operation in item.items()
         if method in HTTP_METHODS
@@ -402,16 +465,21 @@ def openapi_operations() -> dict[str, str]:
 def test_the_http_api_routes_are_the_openapi_operations_each_behind_the_jwt_authorizer(tree):
     module = tf(tree, "modules/household_api")
     operations = openapi_operations()
-    assert len(operations) == 6
-    assert module.locals["routes"] == operations
-    (route_address,) = [a for a in module.resources if a.startswith("aws_apigatewayv2_route.")]
-    route = module.resources[route_address]
-    assert expression(route["for_each"]) == "local.routes"
-    assert expression(route["route_key"]) == "each.key"
-    assert expression(route["operation_name"]) == "each.value"
-    assert route["authorization_type"] == "JWT"
-    assert expression(route["authorizer_id"]) == "aws_apigatewayv2_authorizer.jwt.id"
-    assert route["target"] == "integrations/${aws_apigatewayv2_integration.portal.id}"
+    assert module.locals["routes"] == {key: op for key, (op, public) in operations.items() if not public}
+    assert module.locals["public_routes"] == {key: op for key, (op, public) in operations.items() if public}
+    routes = {a: body for a, body in module.resources.items() if a.startswith("aws_apigatewayv2_route.")}
+    assert set(routes) == {"aws_apigatewayv2_route.this", "aws_apigatewayv2_route.public"}
+    for address, route in routes.items():
+        jwt = address == "aws_apigatewayv2_route.this"
+        assert expression(route["for_each"]) == ("local.routes" if jwt else "local.public_routes")
+        assert expression(route["route_key"]) == "each.key"
+        assert expression(route["operation_name"]) == "each.value"
+        assert route["target"] == "integrations/${aws_apigatewayv2_integration.portal.id}"
+        if jwt:
+            assert route["authorization_type"] == "JWT"
+            assert expression(route["authorizer_id"]) == "aws_apigatewayv2_authorizer.jwt.id"
+        else:
+            assert route["authorization_type"] == "NONE" and "authorizer_id" not in route
 
     authorizer = module.resources["aws_apigatewayv2_authorizer.jwt"]
     assert authorizer["authorizer_type"] == "JWT"
@@ -453,6 +521,37 @@ def test_cognito_issues_the_claim_and_the_group_the_portal_reads(tree):
     assert pool["admin_create_user_config"][0]["allow_admin_create_user_only"] is True
 
 
+def test_the_hosted_ui_returns_an_id_token_to_the_pages(tree):
+    module = tf(tree, "modules/household_api")
+    client = module.resources["aws_cognito_user_pool_client.user_pool_client"]
+    assert client["allowed_oauth_flows_user_pool_client"] is True
+    assert client["allowed_oauth_flows"] == ["implicit"]
+    assert client["allowed_oauth_scopes"] == ["openid", "email", "profile"]
+    assert client["supported_identity_providers"] == ["COGNITO"]
+    callbacks = expression(client["callback_urls"]) or ""
+    assert "local.page_url" in callbacks and "local.operator_url" in callbacks
+    assert "var.extra_callback_urls" in callbacks
+    assert module.locals["page_url"] == "${aws_apigatewayv2_api.api.api_endpoint}/"
+    assert module.locals["operator_url"] == "${aws_apigatewayv2_api.api.api_endpoint}/operator"
+    domain = module.resources["aws_cognito_user_pool_domain.hosted_ui"]
+    assert expression(domain["user_pool_id"]) == "aws_cognito_user_pool.user_pool.id"
+    assert "var.hosted_ui_domain_prefix" in module.locals["hosted_ui_domain"]
+    sign_in = module.locals["sign_in_url"]
+    for part in (
+        "https://${aws_cognito_user_pool_domain.hosted_ui.domain}.auth.${data.aws_region.current.name}"
+        ".amazoncognito.com/login",
+        "?client_id=${aws_cognito_user_pool_client.user_pool_client.id}&response_type=token&scope=openid",
+        "&redirect_uri=${urlencode(local.page_url)}",
+    ):
+        assert part in sign_in, part
+    # The function's environment needs the API's endpoint, never its stage or routes (no cycle).
+    portal = tf(tree, "modules/household_api").modules["portal"]
+    assert "apigatewayv2_route" not in str(portal) and "apigatewayv2_stage" not in str(portal)
+    outputs = module.outputs
+    assert expression(outputs["page_url"]["value"]) == "local.page_url"
+    assert expression(outputs["sign_in_url"]["value"]) == "local.sign_in_url"
+
+
 def test_the_silent_sweep_schedule_invokes_the_alerts_function(tree):
     module = tf(tree, "modules/household_api")
     assert "var.silent_sweep_interval_seconds / 60" in module.locals["sweep_minutes"]
@@ -492,7 +591,7 @@ def test_no_hard_coded_region_account_or_partition():
 # Actions AWS offers no resource-level permissions for; a key policy's "*" is its own key.
 STAR_ALLOWED = {
     "xray:PutTraceSegments", "xray:PutTelemetryRecords",
-    "ecr:GetAuthorizationToken", "cloudwatch:PutMetricData",
+    "ecr:GetAuthorizationToken", "cloudwatch:PutMetricData", "cloudwatch:GetMetricStatistics",
     "ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
     "ec2:DeleteNetworkInterfacePermission", "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs",
     "ec2:DescribeDhcpOptions", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",

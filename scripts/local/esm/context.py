@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from scripts.local.esm.checkpoints import CheckpointStore
 from scripts.local.esm.failures import OnFailureDestination
 from scripts.local.esm.invokers import Invoker
+from scripts.local.esm.metrics import IteratorAgeMetric
 from scripts.local.mappings import EventSourceMapping
 from services.core.clients import AwsClients
 from services.core.settings import Settings
@@ -38,6 +39,7 @@ class MappingContext:
     stream_arn: str
     tuning: RunnerTuning
     clock: Callable[[], float]  # epoch seconds; record ages and status times use it
+    iterator_age: IteratorAgeMetric
 
     @property
     def region(self) -> str:

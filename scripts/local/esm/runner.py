@@ -17,6 +17,7 @@ from scripts.local.esm.checkpoints import CheckpointStore, InMemoryCheckpointSto
 from scripts.local.esm.context import MappingContext, RunnerTuning
 from scripts.local.esm.failures import OnFailureDestination, iso_millis
 from scripts.local.esm.invokers import Invoker
+from scripts.local.esm.metrics import IteratorAgeMetric
 from scripts.local.esm.shard import ShardWorker
 from scripts.local.esm.status import StatusWriter
 from scripts.local.mappings import EventSourceMapping
@@ -98,6 +99,7 @@ class MappingRunner:
             checkpoints=self.checkpoint_store,
             destination=OnFailureDestination(self.clients, self.mapping.on_failure_queue),
             stream_arn=stream_arn,
+            iterator_age=IteratorAgeMetric(self.clients, self.mapping.function_name),
             tuning=self.tuning,
             clock=self.clock,
         )

@@ -369,7 +369,10 @@ class ShardWorker:
     def _complete(self, records: Sequence[StreamRecord]) -> None:
         self._advance_past(records)
         self.board.add(records_delivered=len(records))
-        self.board.update(iterator_age_ms=max(0, int((self._ctx.clock() - records[-1].arrival) * 1000)))
+        now = self._ctx.clock()
+        age_ms = max(0, int((now - records[-1].arrival) * 1000))
+        self.board.update(iterator_age_ms=age_ms)
+        self._ctx.iterator_age.put(age_ms, now)
 
     def _discard(
         self,

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from scripts.local.esm.invokers import Invoker
+from scripts.local.gateway.routes import PublicRoutes
 from scripts.local.gateway.tokens import TokenError, Verifier
 
 logger = logging.getLogger(__name__)
@@ -33,8 +34,17 @@ REASONS = {
 
 
 class HttpApi:
-    def __init__(self, invoker: Invoker, verifier: Verifier, *, function_name: str, timeout_seconds: float):
+    def __init__(
+        self,
+        invoker: Invoker,
+        verifier: Verifier,
+        *,
+        function_name: str,
+        timeout_seconds: float,
+        public_routes: PublicRoutes | None = None,
+    ):
         self._invoker = invoker
+        self._public = public_routes or PublicRoutes(())
         self._verifier = verifier
         self._function_name = function_name
         self._timeout = timeout_seconds
@@ -47,10 +57,12 @@ class HttpApi:
     def respond(self, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH:
             return _json(200, {"status": "ok"})
-        try:
-            claims = self._verifier.claims(environ.get("HTTP_AUTHORIZATION"))
-        except TokenError:
-            return _json(401, {"message": "Unauthorized"})
+        claims: dict[str, Any] | None = None
+        if not self._public.allows(environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/")):
+            try:
+                claims = self._verifier.claims(environ.get("HTTP_AUTHORIZATION"))
+            except TokenError:
+                return _json(401, {"message": "Unauthorized"})
         length = int(environ.get("CONTENT_LENGTH") or 0)
         if length > MAX_BODY_BYTES:
             return _json(413, {"message": "Request Entity Too Large"})
@@ -63,7 +75,8 @@ class HttpApi:
         return _response(result.payload)
 
 
-def http_api_event(environ: dict[str, Any], body: bytes, claims: dict[str, Any]) -> dict[str, Any]:
+def http_api_event(environ: dict[str, Any], body: bytes, claims: dict[str, Any] | None) -> dict[str, Any]:
+    """The event API Gateway sends; a route without an authorizer (claims None) carries none."""
     query = environ.get("QUERY_STRING", "")
     parameters: dict[str, list[str]] = {}
     for name, value in parse_qsl(query, keep_blank_values=True):
@@ -89,7 +102,15 @@ def http_api_event(environ: dict[str, Any], body: bytes, claims: dict[str, Any])
         "requestContext": {
             "accountId": "000000000000",
             "apiId": "local",
-            "authorizer": {"jwt": {"claims": _claims_as_api_gateway_passes_them(claims), "scopes": None}},
+            **(
+                {}
+                if claims is None
+                else {
+                    "authorizer": {
+                        "jwt": {"claims": _claims_as_api_gateway_passes_them(claims), "scopes": None}
+                    }
+                }
+            ),
             "domainName": headers.get("host", "localhost"),
             "http": {
                 "method": environ.get("REQUEST_METHOD", "GET"),

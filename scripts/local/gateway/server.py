@@ -11,6 +11,7 @@ from gunicorn.app.base import BaseApplication
 
 from scripts.local.esm.invokers import InProcessInvoker, Invoker
 from scripts.local.gateway.http_api import HttpApi
+from scripts.local.gateway.routes import PublicRoutes
 from scripts.local.gateway.tokens import Verifier, signing_key
 from scripts.local.lambda_runtime_api import RuntimeApiInvoker
 from services.core.settings import Settings
@@ -63,6 +64,7 @@ class GatewayServer(BaseApplication):  # type: ignore[misc]
             Verifier(self._settings),
             function_name="wattcast-portal",
             timeout_seconds=FUNCTION_TIMEOUT_SECONDS,
+            public_routes=PublicRoutes.of_contract(),
         )
 
 

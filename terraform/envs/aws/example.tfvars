@@ -33,10 +33,14 @@ functions = {
 }
 
 # The household API (created with image_tags.portal). ALLOW_ADMIN_USER_PASSWORD_AUTH lets an
-# administrator get a token with the AWS CLI (README); a browser portal needs only SRP and refresh.
+# administrator get a token with the AWS CLI (README); the pages sign in through the hosted UI, whose
+# domain prefix must be unique in the region (left out: <user_pool_name>-<account id>). Pages behind a
+# custom domain need it among the callback URLs; another origin calling the API needs CORS.
 household_api = {
-  explicit_auth_flows  = ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH"]
-  cors_allowed_origins = ["https://portal.example.com"]
+  explicit_auth_flows     = ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH"]
+  hosted_ui_domain_prefix = "wattcast-example-households"
+  extra_callback_urls     = ["https://portal.example.com/", "https://portal.example.com/operator"]
+  cors_allowed_origins    = ["https://portal.example.com"]
 }
 
 # COST: ml.m5.large bills per instance-hour from creation until destroy, even with no traffic.

@@ -1,19 +1,24 @@
-# The household API (Cognito, HTTP API, portal function) and the alerts function with its topic and
-# schedule: one image, created once its tag is set (the image must be in ECR first).
+# The household API (Cognito with its hosted UI, HTTP API, portal function), the alerts function with
+# its topic and schedule, and the statements function: one image, created once its tag is set (the
+# image must be in ECR first).
 
 module "household_api" {
   source = "../../modules/household_api"
   count  = var.image_tags.portal == null ? 0 : 1
 
-  api_name        = var.household_api.api_name
-  user_pool_name  = var.household_api.user_pool_name
-  portal_function = var.portal_function
-  alerts_function = var.alerts_function
-  alerts_topic    = var.alerts_topic
-  image_uri       = local.images.portal
-  portal_handler  = var.portal_handler
-  alerts_handler  = var.alerts_handler
-  architecture    = var.functions.architecture
+  api_name            = var.household_api.api_name
+  user_pool_name      = var.household_api.user_pool_name
+  portal_function     = var.portal_function
+  alerts_function     = var.alerts_function
+  statements_function = var.statements_function
+  ingest_function     = var.ingest_function
+  preprocess_function = var.preprocess_function
+  alerts_topic        = var.alerts_topic
+  image_uri           = local.images.portal
+  portal_handler      = var.portal_handler
+  alerts_handler      = var.alerts_handler
+  statements_handler  = var.statements_handler
+  architecture        = var.functions.architecture
 
   hourly_table              = var.hourly_table
   households_table          = var.households_table
@@ -25,9 +30,18 @@ module "household_api" {
   stream_failures_queue_arn = module.storage.sqs_queue_arns["stream_failures"]
   kms_key_arn               = module.storage.kms_key_arn
 
-  portal_household_claim = var.portal_household_claim
-  portal_operator_group  = var.portal_operator_group
-  portal_max_range_hours = var.portal_max_range_hours
+  data_bucket           = var.data_bucket
+  data_bucket_arn       = module.storage.s3_bucket_arn
+  statements_prefix     = var.statements_prefix
+  dead_letter_queue     = var.dead_letter_queue
+  dead_letter_queue_arn = module.storage.sqs_queue_arns["dead_letter"]
+  stream_failures_queue = var.stream_failures_queue
+
+  portal_household_claim  = var.portal_household_claim
+  portal_operator_group   = var.portal_operator_group
+  portal_max_range_hours  = var.portal_max_range_hours
+  statement_link_seconds  = var.statement_link_seconds
+  pipeline_window_minutes = var.pipeline_window_minutes
 
   starting_position                 = var.starting_position
   alerts_batch_size                 = var.alerts_batch_size
@@ -38,11 +52,20 @@ module "household_api" {
   alerts_parallelization_factor     = var.alerts_parallelization_factor
   silent_sweep_interval_seconds     = var.silent_sweep_interval_seconds
 
+  statements_batch_size                 = var.statements_batch_size
+  statements_batching_window_seconds    = var.statements_batching_window_seconds
+  statements_maximum_retry_attempts     = var.statements_maximum_retry_attempts
+  statements_maximum_record_age_seconds = var.statements_maximum_record_age_seconds
+  statements_function_timeout_seconds   = var.statements_function_timeout_seconds
+  statements_parallelization_factor     = var.statements_parallelization_factor
+
   portal_memory_size               = var.household_api.portal_memory_size
   alerts_memory_size               = var.household_api.alerts_memory_size
+  statements_memory_size           = var.household_api.statements_memory_size
   portal_function_timeout_seconds  = var.household_api.portal_function_timeout_seconds
   portal_reserved_concurrency      = var.household_api.portal_reserved_concurrency
   alerts_reserved_concurrency      = var.household_api.alerts_reserved_concurrency
+  statements_reserved_concurrency  = var.household_api.statements_reserved_concurrency
   log_retention_days               = var.functions.log_retention_days
   password_minimum_length          = var.household_api.password_minimum_length
   temporary_password_validity_days = var.household_api.temporary_password_validity_days
@@ -52,6 +75,8 @@ module "household_api" {
   id_token_validity_minutes        = var.household_api.id_token_validity_minutes
   access_token_validity_minutes    = var.household_api.access_token_validity_minutes
   refresh_token_validity_days      = var.household_api.refresh_token_validity_days
+  hosted_ui_domain_prefix          = var.household_api.hosted_ui_domain_prefix
+  extra_callback_urls              = var.household_api.extra_callback_urls
   throttling_burst_limit           = var.household_api.throttling_burst_limit
   throttling_rate_limit            = var.household_api.throttling_rate_limit
   cors_allowed_origins             = var.household_api.cors_allowed_origins

@@ -98,6 +98,21 @@ output "household_api_alerts_lambda_function_arn" {
   value       = one(module.household_api[*].alerts_lambda_function_arn)
 }
 
+output "household_api_page_url" {
+  description = "The household page, <api endpoint>/ (the operator page: <api endpoint>/operator)."
+  value       = one(module.household_api[*].page_url)
+}
+
+output "household_api_sign_in_url" {
+  description = "The Cognito hosted UI's sign-in URL the pages link to (WATTCAST_PORTAL_SIGN_IN_URL)."
+  value       = one(module.household_api[*].sign_in_url)
+}
+
+output "household_api_statements_lambda_function_name" {
+  description = "Name of the statements function (aws lambda invoke --payload '{\"month\": \"YYYY-MM\"}' re-runs a month)."
+  value       = one(module.household_api[*].statements_lambda_function_name)
+}
+
 output "forecaster_sagemaker_endpoint_name" {
   description = "Name of the forecaster endpoint (null until its image tag is set)."
   value       = one(module.forecaster[*].sagemaker_endpoint_name)
@@ -124,6 +139,8 @@ output "service_environment" {
     WATTCAST_INGEST_FUNCTION        = var.ingest_function
     WATTCAST_PREPROCESS_FUNCTION    = var.preprocess_function
     WATTCAST_ALERTS_FUNCTION        = var.alerts_function
+    WATTCAST_STATEMENTS_FUNCTION    = var.statements_function
+    WATTCAST_STATEMENTS_PREFIX      = var.statements_prefix
     WATTCAST_PORTAL_HOUSEHOLD_CLAIM = var.portal_household_claim
     WATTCAST_PORTAL_OPERATOR_GROUP  = var.portal_operator_group
     WATTCAST_PORTAL_MAX_RANGE_HOURS = var.portal_max_range_hours

@@ -123,10 +123,22 @@ variable "alerts_function" {
   default     = "wattcast-alerts"
 }
 
+variable "statements_function" {
+  description = "Name of the statements Lambda function (WATTCAST_STATEMENTS_FUNCTION)."
+  type        = string
+  default     = "wattcast-statements"
+}
+
 variable "portal_function" {
   description = "Name of the Lambda function behind the household API."
   type        = string
   default     = "wattcast-portal"
+}
+
+variable "statements_prefix" {
+  description = "Key prefix of the monthly statements in the data bucket, <prefix><household>/<YYYY-MM>.html|.pdf (WATTCAST_STATEMENTS_PREFIX)."
+  type        = string
+  default     = "statements/"
 }
 
 # ---------------------------------------------------------------- images
@@ -175,6 +187,12 @@ variable "alerts_handler" {
   description = "Handler the alerts function runs on the portal image (scripts.local.mappings.alerts_mapping().handler)."
   type        = string
   default     = "services.portal.handler.alerts_handler"
+}
+
+variable "statements_handler" {
+  description = "Handler the statements function runs on the portal image (scripts.local.mappings.statements_mapping().handler)."
+  type        = string
+  default     = "services.portal.statement_handler.statements_handler"
 }
 
 # ---------------------------------------------------------------- streams
@@ -332,6 +350,42 @@ variable "alerts_parallelization_factor" {
   default     = 1
 }
 
+variable "statements_batch_size" {
+  description = "Statements mapping (hourly stream) BatchSize (1..10000)."
+  type        = number
+  default     = 100
+}
+
+variable "statements_batching_window_seconds" {
+  description = "Statements mapping MaximumBatchingWindowInSeconds (0..300, whole seconds)."
+  type        = number
+  default     = 1
+}
+
+variable "statements_maximum_retry_attempts" {
+  description = "Statements mapping MaximumRetryAttempts (-1..10000)."
+  type        = number
+  default     = 10
+}
+
+variable "statements_maximum_record_age_seconds" {
+  description = "Statements mapping MaximumRecordAgeInSeconds (-1 or 60..604800)."
+  type        = number
+  default     = 86400
+}
+
+variable "statements_function_timeout_seconds" {
+  description = "Timeout of the statements function (1..900)."
+  type        = number
+  default     = 300
+}
+
+variable "statements_parallelization_factor" {
+  description = "Concurrent statements batches per hourly shard (1..10)."
+  type        = number
+  default     = 1
+}
+
 variable "silent_sweep_interval_seconds" {
   description = "Schedule of the silent-meter sweep in seconds: a whole number of minutes, at least 60 (WATTCAST_SILENT_SWEEP_INTERVAL_SECONDS)."
   type        = number
@@ -358,16 +412,30 @@ variable "portal_max_range_hours" {
   default     = 744
 }
 
+variable "statement_link_seconds" {
+  description = "Lifetime of a presigned statement link in seconds, 1..604800 (WATTCAST_STATEMENT_LINK_SECONDS); capped by the portal function's temporary credentials."
+  type        = number
+  default     = 3600
+}
+
+variable "pipeline_window_minutes" {
+  description = "Window of the operator page's iterator ages, in minutes (WATTCAST_PIPELINE_WINDOW_MINUTES)."
+  type        = number
+  default     = 15
+}
+
 variable "household_api" {
-  description = "The household API: names, function sizing, Cognito (MFA, threat protection, sign-in flows, token lifetimes), stage throttling, CORS origins (empty = none) and access log retention. Defaults are the household_api module's."
+  description = "The household API: names, function sizing, Cognito (MFA, threat protection, sign-in flows, token lifetimes, the hosted UI's domain prefix, null = <user_pool_name>-<account id>, and extra callback URLs), stage throttling, CORS origins (empty = none) and access log retention. Defaults are the household_api module's."
   type = object({
     api_name                         = optional(string, "wattcast-household-api")
     user_pool_name                   = optional(string, "wattcast-households")
     portal_memory_size               = optional(number, 1024)
     alerts_memory_size               = optional(number, 1024)
+    statements_memory_size           = optional(number, 1024)
     portal_function_timeout_seconds  = optional(number, 29)
     portal_reserved_concurrency      = optional(number, -1)
     alerts_reserved_concurrency      = optional(number, -1)
+    statements_reserved_concurrency  = optional(number, -1)
     password_minimum_length          = optional(number, 12)
     temporary_password_validity_days = optional(number, 7)
     mfa_configuration                = optional(string, "OPTIONAL")
@@ -376,6 +444,8 @@ variable "household_api" {
     id_token_validity_minutes        = optional(number, 60)
     access_token_validity_minutes    = optional(number, 60)
     refresh_token_validity_days      = optional(number, 30)
+    hosted_ui_domain_prefix          = optional(string)
+    extra_callback_urls              = optional(list(string), [])
     throttling_burst_limit           = optional(number, 100)
     throttling_rate_limit            = optional(number, 50)
     cors_allowed_origins             = optional(list(string), [])

@@ -1,15 +1,30 @@
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+
 locals {
   tags = merge({ "wattcast:module" = "household_api" }, var.tags)
 
   # One route per operation of services/portal/openapi.yaml, route key => operationId
-  # (tests/unit/test_terraform.py checks both against the document).
+  # (tests/unit/test_terraform.py checks both maps against the document). Behind the JWT authorizer:
   routes = {
-    "GET /households/{household_id}/summary"       = "getSummary"
-    "GET /households/{household_id}/hours"         = "getHours"
-    "GET /households/{household_id}/month/{month}" = "getMonth"
-    "GET /households/{household_id}/settings"      = "getSettings"
-    "PUT /households/{household_id}/settings"      = "putSettings"
-    "GET /households/{household_id}/alerts"        = "getAlerts"
+    "GET /households/{household_id}/summary"            = "getSummary"
+    "GET /households/{household_id}/hours"              = "getHours"
+    "GET /households/{household_id}/month/{month}"      = "getMonth"
+    "GET /households/{household_id}/settings"           = "getSettings"
+    "PUT /households/{household_id}/settings"           = "putSettings"
+    "GET /households/{household_id}/alerts"             = "getAlerts"
+    "GET /households/{household_id}/statements/{month}" = "getStatement"
+    "GET /tariffs"                                      = "getTariffs"
+    "GET /fleet/households"                             = "getFleetHouseholds"
+    "GET /fleet/pipeline"                               = "getFleetPipeline"
+  }
+  # The operations with `security: []`: the pages and what they load before anyone signs in (static
+  # files and the hosted UI's address). Their data calls go to the routes above, with a token.
+  public_routes = {
+    "GET /"            = "getHouseholdPage"
+    "GET /operator"    = "getOperatorPage"
+    "GET /app/{file}"  = "getPageAsset"
+    "GET /page-config" = "getPageConfig"
   }
 
   # The Cognito custom attribute behind the claim: custom:household_id -> household_id.
@@ -20,6 +35,24 @@ locals {
     var.dynamodb_table_arns.hourly, var.dynamodb_table_arns.forecasts, var.dynamodb_table_arns.households,
     var.dynamodb_table_arns.settings, var.dynamodb_table_arns.alerts,
   ]
+  # A statement is the month's answer: hours, forecasts (day rollups, projections), settings (tariff,
+  # budget); households for a re-run's list of every household.
+  statement_table_arns = [
+    var.dynamodb_table_arns.hourly, var.dynamodb_table_arns.forecasts, var.dynamodb_table_arns.households,
+    var.dynamodb_table_arns.settings,
+  ]
+  statements = { bucket_arn = var.data_bucket_arn, prefix = var.statements_prefix }
+
+  # Cognito's hosted UI for the pages: the implicit grant returns the ID token to the page in the
+  # address's fragment (services/portal/web/common.js takes it from there).
+  hosted_ui_domain = coalesce(var.hosted_ui_domain_prefix, "${substr(lower(replace(var.user_pool_name, "_", "-")), 0, 50)}-${data.aws_caller_identity.current.account_id}")
+  page_url         = "${aws_apigatewayv2_api.api.api_endpoint}/"
+  operator_url     = "${aws_apigatewayv2_api.api.api_endpoint}/operator"
+  sign_in_url = join("", [
+    "https://${aws_cognito_user_pool_domain.hosted_ui.domain}.auth.${data.aws_region.current.name}.amazoncognito.com/login",
+    "?client_id=${aws_cognito_user_pool_client.user_pool_client.id}&response_type=token&scope=openid",
+    "&redirect_uri=${urlencode(local.page_url)}",
+  ])
   sweep_minutes = floor(var.silent_sweep_interval_seconds / 60)
 }
 
@@ -100,7 +133,15 @@ resource "aws_cognito_user_group" "operators" {
   precedence   = 0
 }
 
-# A public client (no secret): the portal signs in with SRP and sends the ID token as its bearer token.
+# The hosted UI's domain, https://<prefix>.auth.<region>.amazoncognito.com (the classic hosted UI:
+# no managed login branding is created).
+resource "aws_cognito_user_pool_domain" "hosted_ui" {
+  domain       = local.hosted_ui_domain
+  user_pool_id = aws_cognito_user_pool.user_pool.id
+}
+
+# A public client (no secret): a client signs in with SRP, the pages through the hosted UI (implicit
+# grant: the ID token comes back to the page), and each sends the ID token as its bearer token.
 resource "aws_cognito_user_pool_client" "user_pool_client" {
   name                          = var.api_name
   user_pool_id                  = aws_cognito_user_pool.user_pool.id
@@ -119,9 +160,18 @@ resource "aws_cognito_user_pool_client" "user_pool_client" {
     access_token  = "minutes"
     refresh_token = "days"
   }
+
+  # The hosted UI. The implicit grant issues no refresh token: a page signs in again when its ID token
+  # expires (id_token_validity_minutes). openid makes Cognito add the attributes the client may read
+  # (custom:household_id among them) to the ID token.
+  allowed_oauth_flows_user_pool_client = true
+  allowed_oauth_flows                  = ["implicit"]
+  allowed_oauth_scopes                 = ["openid", "email", "profile"]
+  supported_identity_providers         = ["COGNITO"]
+  callback_urls                        = distinct(concat([local.page_url, local.operator_url], var.extra_callback_urls))
 }
 
-# ---------------------------------------------------------------- the two functions (one image)
+# ---------------------------------------------------------------- the three functions (one image)
 
 module "portal" {
   source = "../lambda_image_function"
@@ -138,19 +188,35 @@ module "portal" {
   kms_key_arn                    = var.kms_key_arn
 
   environment = {
-    WATTCAST_HOURLY_TABLE           = var.hourly_table
-    WATTCAST_FORECASTS_TABLE        = var.forecasts_table
-    WATTCAST_HOUSEHOLDS_TABLE       = var.households_table
-    WATTCAST_SETTINGS_TABLE         = var.settings_table
-    WATTCAST_ALERTS_TABLE           = var.alerts_table
-    WATTCAST_PORTAL_HOUSEHOLD_CLAIM = var.portal_household_claim
-    WATTCAST_PORTAL_OPERATOR_GROUP  = var.portal_operator_group
-    WATTCAST_PORTAL_MAX_RANGE_HOURS = var.portal_max_range_hours
+    WATTCAST_HOURLY_TABLE            = var.hourly_table
+    WATTCAST_FORECASTS_TABLE         = var.forecasts_table
+    WATTCAST_HOUSEHOLDS_TABLE        = var.households_table
+    WATTCAST_SETTINGS_TABLE          = var.settings_table
+    WATTCAST_ALERTS_TABLE            = var.alerts_table
+    WATTCAST_PORTAL_HOUSEHOLD_CLAIM  = var.portal_household_claim
+    WATTCAST_PORTAL_OPERATOR_GROUP   = var.portal_operator_group
+    WATTCAST_PORTAL_MAX_RANGE_HOURS  = var.portal_max_range_hours
+    WATTCAST_PORTAL_SIGN_IN_URL      = local.sign_in_url
+    WATTCAST_DATA_BUCKET             = var.data_bucket
+    WATTCAST_STATEMENTS_PREFIX       = var.statements_prefix
+    WATTCAST_STATEMENT_LINK_SECONDS  = var.statement_link_seconds
+    WATTCAST_DEAD_LETTER_QUEUE       = var.dead_letter_queue
+    WATTCAST_STREAM_FAILURES_QUEUE   = var.stream_failures_queue
+    WATTCAST_INGEST_FUNCTION         = var.ingest_function
+    WATTCAST_PREPROCESS_FUNCTION     = var.preprocess_function
+    WATTCAST_ALERTS_FUNCTION         = var.alerts_function
+    WATTCAST_STATEMENTS_FUNCTION     = var.statements_function
+    WATTCAST_PIPELINE_WINDOW_MINUTES = var.pipeline_window_minutes
   }
 
   dynamodb_read_table_arns  = local.read_table_arns
+  dynamodb_scan_table_arns  = [var.dynamodb_table_arns.households] # the fleet list (GET /fleet/households)
   dynamodb_write_table_arns = [var.dynamodb_table_arns.settings, var.dynamodb_table_arns.alerts]
-  tags                      = var.tags
+  # Statement links are presigned with this role's credentials: it must be able to read them itself.
+  s3_read_prefixes        = [local.statements]
+  sqs_read_queue_arns     = [var.dead_letter_queue_arn, var.stream_failures_queue_arn] # GET /fleet/pipeline
+  cloudwatch_read_metrics = true                                                       # the mappings' IteratorAge
+  tags                    = var.tags
 }
 
 module "alerts" {
@@ -199,6 +265,51 @@ module "alerts" {
   tags                      = var.tags
 }
 
+module "statements" {
+  source = "../lambda_image_function"
+
+  function_name                  = var.statements_function
+  description                    = "Monthly statements (HTML and PDF in S3) for each household whose month closed"
+  image_uri                      = var.image_uri
+  image_command                  = [var.statements_handler]
+  architecture                   = var.architecture
+  memory_size                    = var.statements_memory_size
+  timeout                        = var.statements_function_timeout_seconds
+  reserved_concurrent_executions = var.statements_reserved_concurrency
+  log_retention_days             = var.log_retention_days
+  kms_key_arn                    = var.kms_key_arn
+
+  environment = {
+    WATTCAST_HOURLY_TABLE      = var.hourly_table
+    WATTCAST_FORECASTS_TABLE   = var.forecasts_table
+    WATTCAST_HOUSEHOLDS_TABLE  = var.households_table
+    WATTCAST_SETTINGS_TABLE    = var.settings_table
+    WATTCAST_DATA_BUCKET       = var.data_bucket
+    WATTCAST_STATEMENTS_PREFIX = var.statements_prefix
+  }
+
+  # The hourly stream's third consumer, with the failure semantics of scripts/local/mappings.py.
+  event_source_mappings = {
+    hourly = {
+      event_source_arn                   = var.hourly_stream_arn
+      batch_size                         = var.statements_batch_size
+      maximum_batching_window_in_seconds = var.statements_batching_window_seconds
+      parallelization_factor             = var.statements_parallelization_factor
+      starting_position                  = var.starting_position
+      report_batch_item_failures         = true
+      bisect_batch_on_function_error     = true
+      maximum_retry_attempts             = var.statements_maximum_retry_attempts
+      maximum_record_age_in_seconds      = var.statements_maximum_record_age_seconds
+      on_failure_destination_arn         = var.stream_failures_queue_arn
+    }
+  }
+
+  dynamodb_read_table_arns = local.statement_table_arns
+  dynamodb_scan_table_arns = [var.dynamodb_table_arns.households] # a direct re-run: every household
+  s3_write_prefixes        = [local.statements]
+  tags                     = var.tags
+}
+
 # ---------------------------------------------------------------- alerts: topic and sweep schedule
 
 resource "aws_sns_topic" "alerts" {
@@ -239,7 +350,7 @@ resource "aws_lambda_function_event_invoke_config" "alerts" {
 
 resource "aws_apigatewayv2_api" "api" {
   name          = var.api_name
-  description   = "Wattcast household API: services/portal/openapi.yaml behind a Cognito JWT authorizer"
+  description   = "Wattcast household API: services/portal/openapi.yaml, its data behind a Cognito JWT authorizer"
   protocol_type = "HTTP"
   tags          = local.tags
 
@@ -247,7 +358,7 @@ resource "aws_apigatewayv2_api" "api" {
     for_each = length(var.cors_allowed_origins) == 0 ? [] : [var.cors_allowed_origins]
     content {
       allow_origins = cors_configuration.value
-      allow_methods = sort(distinct([for route in keys(local.routes) : split(" ", route)[0]]))
+      allow_methods = sort(distinct([for route in keys(merge(local.routes, local.public_routes)) : split(" ", route)[0]]))
       allow_headers = ["authorization", "content-type"]
       max_age       = 3600
     }
@@ -285,6 +396,17 @@ resource "aws_apigatewayv2_route" "this" {
   target             = "integrations/${aws_apigatewayv2_integration.portal.id}"
   authorization_type = "JWT"
   authorizer_id      = aws_apigatewayv2_authorizer.jwt.id
+}
+
+resource "aws_apigatewayv2_route" "public" {
+  #checkov:skip=CKV_AWS_309:These are the operations openapi.yaml marks security: [] (the two pages, their static files and the hosted UI's address): a browser loads them before it has a token. They read no household data; every data route stays behind the JWT authorizer.
+  for_each = local.public_routes
+
+  api_id             = aws_apigatewayv2_api.api.id
+  route_key          = each.key
+  operation_name     = each.value
+  target             = "integrations/${aws_apigatewayv2_integration.portal.id}"
+  authorization_type = "NONE"
 }
 
 # Who called what, how it ended and how long it took; never the Authorization header or a body.

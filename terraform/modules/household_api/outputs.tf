@@ -72,3 +72,33 @@ output "alerts_lambda_event_source_mapping_uuids" {
   description = "Event source mapping UUIDs of the alerts function by mapping key (hourly)."
   value       = module.alerts.lambda_event_source_mapping_uuids
 }
+
+output "statements_lambda_function_name" {
+  description = "Name of the statements function (invoke it with {\"month\": \"YYYY-MM\"} to re-run a month)."
+  value       = module.statements.lambda_function_name
+}
+
+output "statements_lambda_function_arn" {
+  description = "ARN of the statements function."
+  value       = module.statements.lambda_function_arn
+}
+
+output "statements_lambda_event_source_mapping_uuids" {
+  description = "Event source mapping UUIDs of the statements function by mapping key (hourly)."
+  value       = module.statements.lambda_event_source_mapping_uuids
+}
+
+output "hosted_ui_domain" {
+  description = "Domain prefix of the Cognito hosted UI: <prefix>.auth.<region>.amazoncognito.com."
+  value       = aws_cognito_user_pool_domain.hosted_ui.domain
+}
+
+output "page_url" {
+  description = "The household page: <api_endpoint>/ (the operator page is <api_endpoint>/operator)."
+  value       = local.page_url
+}
+
+output "sign_in_url" {
+  description = "The hosted UI's sign-in URL (implicit grant, the ID token returned to the household page); the pages read it from /page-config."
+  value       = local.sign_in_url
+}

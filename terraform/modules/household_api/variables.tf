@@ -47,6 +47,29 @@ variable "alerts_function" {
   }
 }
 
+variable "statements_function" {
+  description = "Name of the statements Lambda function (Settings.statements_function)."
+  type        = string
+  default     = "wattcast-statements"
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9_-]{1,64}$", var.statements_function))
+    error_message = "statements_function must be 1-64 of a-z, A-Z, 0-9, '_', '-'."
+  }
+}
+
+variable "ingest_function" {
+  description = "Name of the ingest function, whose IteratorAge the operator page shows (WATTCAST_INGEST_FUNCTION)."
+  type        = string
+  default     = "wattcast-ingest"
+}
+
+variable "preprocess_function" {
+  description = "Name of the preprocess function, whose IteratorAge the operator page shows (WATTCAST_PREPROCESS_FUNCTION)."
+  type        = string
+  default     = "wattcast-preprocess"
+}
+
 variable "alerts_topic" {
   description = "Name of the SNS topic the alerts function announces new alerts on (Settings.alerts_topic)."
   type        = string
@@ -88,6 +111,35 @@ variable "alerts_table" {
   default     = "wattcast-alerts"
 }
 
+variable "data_bucket" {
+  description = "S3 bucket the statements are stored in (WATTCAST_DATA_BUCKET); its ARN is data_bucket_arn."
+  type        = string
+  default     = "wattcast-data"
+}
+
+variable "statements_prefix" {
+  description = "Key prefix of the statements in the data bucket: <prefix><household>/<YYYY-MM>.html|.pdf (WATTCAST_STATEMENTS_PREFIX); ends with '/'."
+  type        = string
+  default     = "statements/"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9!_.'()-][A-Za-z0-9!_.'()/-]*/$", var.statements_prefix))
+    error_message = "statements_prefix must be a key prefix ending with '/': S3's safe characters but '*' (IAM's wildcard), no leading '/'."
+  }
+}
+
+variable "dead_letter_queue" {
+  description = "SQS queue of rejected readings, whose depth the operator page shows (WATTCAST_DEAD_LETTER_QUEUE)."
+  type        = string
+  default     = "wattcast-dead-letter"
+}
+
+variable "stream_failures_queue" {
+  description = "SQS on-failure destination of the mappings, whose depth the operator page shows (WATTCAST_STREAM_FAILURES_QUEUE)."
+  type        = string
+  default     = "wattcast-stream-failures"
+}
+
 # ---------------------------------------------------------------- what the functions may touch (exact ARNs)
 
 variable "dynamodb_table_arns" {
@@ -117,12 +169,32 @@ variable "hourly_stream_arn" {
 }
 
 variable "stream_failures_queue_arn" {
-  description = "ARN of the SQS queue that is the on-failure destination of the alerts mapping (Settings.stream_failures_queue)."
+  description = "ARN of the SQS queue that is the on-failure destination of the alerts and statements mappings (Settings.stream_failures_queue); the portal function reads its depth."
   type        = string
 
   validation {
     condition     = startswith(var.stream_failures_queue_arn, "arn:") && strcontains(var.stream_failures_queue_arn, ":sqs:")
     error_message = "stream_failures_queue_arn must be an SQS queue ARN."
+  }
+}
+
+variable "dead_letter_queue_arn" {
+  description = "ARN of the dead-letter queue (Settings.dead_letter_queue); the portal function reads its depth."
+  type        = string
+
+  validation {
+    condition     = startswith(var.dead_letter_queue_arn, "arn:") && strcontains(var.dead_letter_queue_arn, ":sqs:")
+    error_message = "dead_letter_queue_arn must be an SQS queue ARN."
+  }
+}
+
+variable "data_bucket_arn" {
+  description = "ARN of the data bucket (the storage module's s3_bucket_arn): the statements function writes, the portal function reads, <statements_prefix>* only."
+  type        = string
+
+  validation {
+    condition     = startswith(var.data_bucket_arn, "arn:") && strcontains(var.data_bucket_arn, ":s3:::")
+    error_message = "data_bucket_arn must be an S3 bucket ARN."
   }
 }
 
@@ -139,7 +211,7 @@ variable "kms_key_arn" {
 # ---------------------------------------------------------------- the functions
 
 variable "image_uri" {
-  description = "ECR URI of the portal image (docker/portal.Dockerfile) with an immutable tag or digest; both functions run it."
+  description = "ECR URI of the portal image (docker/portal.Dockerfile) with an immutable tag or digest; the three functions run it."
   type        = string
 
   validation {
@@ -158,6 +230,12 @@ variable "alerts_handler" {
   description = "Handler the alerts function runs (scripts.local.mappings.alerts_mapping().handler)."
   type        = string
   default     = "services.portal.handler.alerts_handler"
+}
+
+variable "statements_handler" {
+  description = "Handler the statements function runs (scripts.local.mappings.statements_mapping().handler)."
+  type        = string
+  default     = "services.portal.statement_handler.statements_handler"
 }
 
 variable "architecture" {
@@ -193,6 +271,17 @@ variable "alerts_memory_size" {
   }
 }
 
+variable "statements_memory_size" {
+  description = "Memory of the statements function in MB (128..10240); matplotlib renders the PDF's charts."
+  type        = number
+  default     = 1024
+
+  validation {
+    condition     = var.statements_memory_size >= 128 && var.statements_memory_size <= 10240 && floor(var.statements_memory_size) == var.statements_memory_size
+    error_message = "statements_memory_size must be a whole number 128..10240."
+  }
+}
+
 variable "portal_function_timeout_seconds" {
   description = "Timeout of the portal function (1..30 s: an HTTP API waits at most 30 s for its integration)."
   type        = number
@@ -223,6 +312,17 @@ variable "alerts_reserved_concurrency" {
   validation {
     condition     = var.alerts_reserved_concurrency >= -1 && floor(var.alerts_reserved_concurrency) == var.alerts_reserved_concurrency
     error_message = "alerts_reserved_concurrency must be a whole number >= -1."
+  }
+}
+
+variable "statements_reserved_concurrency" {
+  description = "Reserved concurrency of the statements function: -1 unreserved, 0 stops it, N reserves and caps N."
+  type        = number
+  default     = -1
+
+  validation {
+    condition     = var.statements_reserved_concurrency >= -1 && floor(var.statements_reserved_concurrency) == var.statements_reserved_concurrency
+    error_message = "statements_reserved_concurrency must be a whole number >= -1."
   }
 }
 
@@ -272,10 +372,32 @@ variable "portal_max_range_hours" {
   }
 }
 
+variable "statement_link_seconds" {
+  description = "Lifetime of a presigned statement link, in seconds (WATTCAST_STATEMENT_LINK_SECONDS, 1..604800). A link signed with the function's temporary credentials stops working when they expire, whichever comes first."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.statement_link_seconds >= 1 && var.statement_link_seconds <= 604800 && floor(var.statement_link_seconds) == var.statement_link_seconds
+    error_message = "statement_link_seconds must be a whole number 1..604800 (SigV4's limit)."
+  }
+}
+
+variable "pipeline_window_minutes" {
+  description = "Window of the operator page's iterator ages, in minutes (WATTCAST_PIPELINE_WINDOW_MINUTES, >= 1)."
+  type        = number
+  default     = 15
+
+  validation {
+    condition     = var.pipeline_window_minutes >= 1 && floor(var.pipeline_window_minutes) == var.pipeline_window_minutes
+    error_message = "pipeline_window_minutes must be a whole number >= 1."
+  }
+}
+
 # ---------------------------------------------------------------- the alerts mapping (Settings defaults)
 
 variable "starting_position" {
-  description = "Where the alerts mapping starts reading the hourly stream: TRIM_HORIZON or LATEST."
+  description = "Where the alerts and statements mappings start reading the hourly stream: TRIM_HORIZON or LATEST."
   type        = string
   default     = "TRIM_HORIZON"
 
@@ -359,6 +481,74 @@ variable "silent_sweep_interval_seconds" {
   validation {
     condition     = var.silent_sweep_interval_seconds >= 60 && var.silent_sweep_interval_seconds % 60 == 0
     error_message = "silent_sweep_interval_seconds must be a whole number of minutes, at least 60 (EventBridge rates are in minutes)."
+  }
+}
+
+# ---------------------------------------------------------------- the statements mapping (Settings defaults)
+
+variable "statements_batch_size" {
+  description = "Statements mapping BatchSize (1..10000)."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.statements_batch_size >= 1 && var.statements_batch_size <= 10000 && floor(var.statements_batch_size) == var.statements_batch_size
+    error_message = "statements_batch_size must be a whole number 1..10000."
+  }
+}
+
+variable "statements_batching_window_seconds" {
+  description = "Statements mapping MaximumBatchingWindowInSeconds (0..300, whole seconds)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.statements_batching_window_seconds >= 0 && var.statements_batching_window_seconds <= 300 && floor(var.statements_batching_window_seconds) == var.statements_batching_window_seconds
+    error_message = "statements_batching_window_seconds must be a whole number 0..300."
+  }
+}
+
+variable "statements_maximum_retry_attempts" {
+  description = "Statements mapping MaximumRetryAttempts (-1..10000)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.statements_maximum_retry_attempts >= -1 && var.statements_maximum_retry_attempts <= 10000 && floor(var.statements_maximum_retry_attempts) == var.statements_maximum_retry_attempts
+    error_message = "statements_maximum_retry_attempts must be a whole number -1..10000."
+  }
+}
+
+variable "statements_maximum_record_age_seconds" {
+  description = "Statements mapping MaximumRecordAgeInSeconds (-1 or 60..604800)."
+  type        = number
+  default     = 86400
+
+  validation {
+    condition     = var.statements_maximum_record_age_seconds == -1 || (var.statements_maximum_record_age_seconds >= 60 && var.statements_maximum_record_age_seconds <= 604800)
+    error_message = "statements_maximum_record_age_seconds must be -1 (infinite) or 60..604800."
+  }
+}
+
+variable "statements_function_timeout_seconds" {
+  description = "Timeout of the statements function (1..900): about a second per household whose month closed in the batch, and a direct re-run writes every household's."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.statements_function_timeout_seconds >= 1 && var.statements_function_timeout_seconds <= 900 && floor(var.statements_function_timeout_seconds) == var.statements_function_timeout_seconds
+    error_message = "statements_function_timeout_seconds must be a whole number 1..900."
+  }
+}
+
+variable "statements_parallelization_factor" {
+  description = "Concurrent statements batches per hourly shard (1..10); per-household order holds because the partition key is the household."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.statements_parallelization_factor >= 1 && var.statements_parallelization_factor <= 10 && floor(var.statements_parallelization_factor) == var.statements_parallelization_factor
+    error_message = "statements_parallelization_factor must be a whole number 1..10."
   }
 }
 
@@ -452,6 +642,28 @@ variable "refresh_token_validity_days" {
   validation {
     condition     = var.refresh_token_validity_days >= 1 && var.refresh_token_validity_days <= 3650 && floor(var.refresh_token_validity_days) == var.refresh_token_validity_days
     error_message = "refresh_token_validity_days must be a whole number 1..3650."
+  }
+}
+
+variable "hosted_ui_domain_prefix" {
+  description = "Prefix of the hosted UI's domain, <prefix>.auth.<region>.amazoncognito.com, unique in the region across AWS: 1-63 of a-z, 0-9, '-', not starting or ending with '-', without aws, amazon or cognito. null = <user_pool_name>-<account id>."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.hosted_ui_domain_prefix == null || (can(regex("^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", var.hosted_ui_domain_prefix)) && !can(regex("aws|amazon|cognito", var.hosted_ui_domain_prefix)))
+    error_message = "hosted_ui_domain_prefix must be 1-63 of a-z, 0-9, '-', neither starting nor ending with '-', and must not contain aws, amazon or cognito."
+  }
+}
+
+variable "extra_callback_urls" {
+  description = "Callback URLs the hosted UI may return tokens to besides <api_endpoint>/ and <api_endpoint>/operator, e.g. the pages behind a custom domain (https://portal.example.com/). HTTPS, or http://localhost."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for url in var.extra_callback_urls : can(regex("^(https://[^\\s#]+|http://localhost(:[0-9]{1,5})?(/[^\\s#]*)?)$", url))])
+    error_message = "extra_callback_urls must be https:// URLs (or http://localhost) without a fragment."
   }
 }
 

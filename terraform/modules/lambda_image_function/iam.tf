@@ -125,6 +125,16 @@ data "aws_iam_policy_document" "access" {
     }
   }
 
+  # Queue depth only (a health view): no SendMessage, ReceiveMessage or DeleteMessage.
+  dynamic "statement" {
+    for_each = length(var.sqs_read_queue_arns) == 0 ? [] : [var.sqs_read_queue_arns]
+    content {
+      sid       = "ReadQueueAttributes"
+      actions   = ["sqs:GetQueueUrl", "sqs:GetQueueAttributes"]
+      resources = statement.value
+    }
+  }
+
   dynamic "statement" {
     for_each = length(var.sagemaker_endpoint_arns) == 0 ? [] : [var.sagemaker_endpoint_arns]
     content {
@@ -140,6 +150,18 @@ data "aws_iam_policy_document" "access" {
       sid       = "PublishToTopics"
       actions   = ["sns:Publish"]
       resources = statement.value
+    }
+  }
+
+  # CloudWatch defines no resource type and no condition key for GetMetricStatistics: the service
+  # authorization reference lists it with Resource "*" only, so it cannot be narrowed to a namespace,
+  # a metric or a function. It reads metric values only (no alarms, dashboards or logs).
+  dynamic "statement" {
+    for_each = var.cloudwatch_read_metrics ? [1] : []
+    content {
+      sid       = "ReadMetrics"
+      actions   = ["cloudwatch:GetMetricStatistics"]
+      resources = ["*"]
     }
   }
 

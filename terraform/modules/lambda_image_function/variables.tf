@@ -1,5 +1,5 @@
 variable "function_name" {
-  description = "Function name (Settings.ingest_function, Settings.preprocess_function or Settings.alerts_function where a Settings field names it)."
+  description = "Function name (Settings.ingest_function, preprocess_function, alerts_function or statements_function where a Settings field names it)."
   type        = string
 
   validation {
@@ -235,6 +235,17 @@ variable "sqs_send_queue_arns" {
   default     = []
 }
 
+variable "sqs_read_queue_arns" {
+  description = "Queues whose depth the function reads (sqs:GetQueueUrl, GetQueueAttributes); sending is sqs_send_queue_arns."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.sqs_read_queue_arns : startswith(arn, "arn:") && strcontains(arn, ":sqs:")])
+    error_message = "sqs_read_queue_arns must hold SQS queue ARNs."
+  }
+}
+
 variable "sagemaker_endpoint_arns" {
   description = "SageMaker endpoints the function invokes (sagemaker:InvokeEndpoint)."
   type        = list(string)
@@ -245,6 +256,12 @@ variable "sns_publish_topic_arns" {
   description = "SNS topics the function publishes to (sns:Publish); an encrypted topic's key goes in kms_key_arn or kms_key_arns."
   type        = list(string)
   default     = []
+}
+
+variable "cloudwatch_read_metrics" {
+  description = "Let the function read CloudWatch metric statistics (cloudwatch:GetMetricStatistics, which supports no resource-level permissions or conditions: Resource \"*\")."
+  type        = bool
+  default     = false
 }
 
 variable "kms_key_arns" {
