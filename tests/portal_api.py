@@ -67,7 +67,7 @@ def seeded_stores() -> MemoryStores:
     return fakes
 
 
-def call(
+def respond(
     method: str,
     path: str,
     *,
@@ -75,7 +75,9 @@ def call(
     query: str = "",
     body: Any = None,
     claims: dict[str, Any] | None = None,
-) -> tuple[int, Any]:
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The function's answer to a request as API Gateway would pass it (claims {}: no authorizer)."""
     raw = b"" if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
     wsgi_path = (
         unquote(path).encode("utf-8", "surrogateescape").decode("latin-1")
@@ -86,13 +88,19 @@ def call(
         "QUERY_STRING": query,
         "CONTENT_LENGTH": str(len(raw)),
         "wsgi.input": io.BytesIO(raw),
+        **{"HTTP_" + name.upper().replace("-", "_"): value for name, value in (headers or {}).items()},
     }
     if claims is None:
         claims = {"sub": "user-1", **({CLAIM: household} if household else {})}
-    event = http_api_event(environ, raw, claims)
-    if not claims:
-        event["requestContext"].pop("authorizer")
-    answer = api.app.resolve(event, LocalLambdaContext("wattcast-portal", 30))
+    answer: dict[str, Any] = api.app.resolve(
+        http_api_event(environ, raw, claims or None), LocalLambdaContext("wattcast-portal", 30)
+    )
+    return answer
+
+
+def call(method: str, path: str, **request: Any) -> tuple[int, Any]:
+    """Status and body (JSON decoded) of `respond`."""
+    answer = respond(method, path, **request)
     if not answer.get("body"):
         return answer["statusCode"], None
     json_body = answer["headers"]["Content-Type"].startswith("application/json")

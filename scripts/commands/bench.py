@@ -116,6 +116,8 @@ def run_portal(args: argparse.Namespace) -> int:
 def run_pages(args: argparse.Namespace) -> int:
     from scripts.bench.pages import pages_figures
 
+    if args.households < 1 or args.loads < 1:
+        raise SystemExit("--households and --loads must be at least 1")
     _quiet_lambdas()
     print(json.dumps(pages_figures(args.households, args.loads), indent=2))
     return 0

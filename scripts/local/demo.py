@@ -32,7 +32,7 @@ from scripts.local.stack_control import (
     start_in_background,
     wait_until_drained,
 )
-from scripts.local.statements import StatementRequest, write_statements
+from scripts.local.statements import StatementCommandError, StatementRequest, write_statements
 from scripts.stores.forecasts import forecast_items, latest
 from scripts.stores.readings import dead_letters, hourly_rows
 from scripts.training.default_models import DEFAULT_CACHE, ensure_models
@@ -74,7 +74,7 @@ def run_demo(args: DemoOptions) -> bool:
     state = _running_stack(Settings.from_env())
     print(
         f"stack: moto on {state['endpoint']}, forecaster on {state['forecaster']}, "
-        f"household API on {state['portal']}; ingest, preprocess and alerts mapped"
+        f"household API on {state['portal']}; ingest, preprocess, alerts and statements mapped"
     )
     clients = AwsClients(Settings.from_env())
     cached = ensure_models(clients, data=data, train_end=args.start, cache=args.models)
@@ -92,7 +92,7 @@ def run_demo(args: DemoOptions) -> bool:
     )
     sent = replay(options, clients)
     print(format_summary(sent))
-    print("draining the streams through ingest, preprocess and alerts ...", flush=True)
+    print("draining the streams through ingest, preprocess, alerts and statements ...", flush=True)
     wait_until_drained(clients.settings)
     ok = print_table(clients, sent)
     print_plots(clients, sent, args.out)
@@ -123,7 +123,11 @@ def _running_stack(settings: Settings) -> dict[str, Any]:
 
 def print_statement(household: str, month: Month, out: Path) -> None:
     """One monthly statement, as `wattcast report` writes it (the month replayed so far)."""
-    written = write_statements(StatementRequest(month=str(month), household_id=household, out=out))
+    try:
+        written = write_statements(StatementRequest(month=str(month), household_id=household, out=out))
+    except StatementCommandError as exc:
+        print(f"no statement: {exc}")
+        return
     for one in written:
         print(f"statement of {household} for {month}: {one.pdf.resolve()} (and .html), {one.seconds:.2f} s")
 

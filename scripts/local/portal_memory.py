@@ -156,12 +156,16 @@ class MemoryStatements:
     def put(self, household_id: str, month: str, html: str, pdf: bytes) -> None:
         self.stored[(household_id, month)] = (html, pdf, datetime.now(UTC))
 
+    def exists(self, household_id: str, month: str) -> bool:
+        return (household_id, month) in self.stored
+
     def links(self, household_id: str, month: str, expires_in_seconds: int) -> StoredStatement | None:
         if (household_id, month) not in self.stored:
             return None
         base = f"memory://statements/{household_id}/{month}"
         generated = self.stored[(household_id, month)][2]
-        return StoredStatement(f"{base}.html?expires={expires_in_seconds}", f"{base}.pdf", generated)
+        expiry = f"?expires={expires_in_seconds}"
+        return StoredStatement(f"{base}.html{expiry}", f"{base}.pdf{expiry}", generated)
 
 
 @dataclass

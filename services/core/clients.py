@@ -16,6 +16,8 @@ from botocore.config import Config
 from services.core.settings import Settings, get_settings
 
 T = TypeVar("T")
+# SigV4 for every S3 call, presigned links included (boto3 may still presign with the legacy SigV2).
+S3_CONFIG = Config(signature_version="s3v4")
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -42,7 +44,8 @@ class AwsClients:
     def client(self, service: str) -> Any:
         with self._lock:
             if service not in self._clients:
-                self._clients[service] = self._session.client(service, config=self._config)  # type: ignore[call-overload]
+                config = self._config.merge(S3_CONFIG) if service == "s3" else self._config
+                self._clients[service] = self._session.client(service, config=config)  # type: ignore[call-overload]
             return self._clients[service]
 
     @property

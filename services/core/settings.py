@@ -149,7 +149,6 @@ class Settings:
             "portal_max_range_hours",
             "portal_workers",
             "silent_sweep_interval_seconds",
-            "pipeline_window_minutes",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be >= 1, got {getattr(self, name)}")
@@ -171,6 +170,8 @@ class Settings:
         for name in ("allowed_lateness_seconds", "max_clock_skew_seconds"):
             if not 0 <= getattr(self, name) <= 86_400:
                 raise SettingsError(f"{name} must be 0..86400 (a day), got {getattr(self, name)}")
+        if not 1 <= self.pipeline_window_minutes <= 1_440:
+            raise SettingsError("pipeline_window_minutes must be 1..1440 (a day of one-minute points)")
         if not 1 <= self.statement_link_seconds <= 604_800:
             raise SettingsError("statement_link_seconds must be 1..604800 (SigV4's limit)")
         if not 1 <= self.history_hours <= 336:

@@ -149,8 +149,11 @@ def page_config() -> dict[str, str | None]:
 
 
 def _asset(name: str) -> Response[str]:
+    """The file, or 304 when the browser holds this version (it revalidates each load: no-cache)."""
     found = pages.asset(name)
-    headers = {**pages.SECURITY_HEADERS, "Cache-Control": "no-cache"}
+    headers = {**pages.SECURITY_HEADERS, "Cache-Control": "no-cache", "ETag": found.etag}
+    if app.current_event.headers.get("if-none-match") == found.etag:
+        return Response(status_code=304, content_type=found.content_type, body="", headers=headers)
     return Response(status_code=200, content_type=found.content_type, body=found.body, headers=headers)
 
 

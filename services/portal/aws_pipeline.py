@@ -16,7 +16,6 @@ NO_QUEUE = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
 class AwsPipelineHealth:
     def __init__(self, clients: AwsClients) -> None:
         self._clients = clients
-        self._settings = clients.settings
 
     def iterator_age_ms(self, function_name: str, since: datetime, until: datetime) -> float | None:
         with calling(f"reading the iterator age of {function_name}"):

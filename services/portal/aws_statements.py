@@ -3,6 +3,8 @@ through presigned links so that the API never streams a PDF through Lambda."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from botocore.exceptions import ClientError
 
 from services.core.clients import AwsClients
@@ -39,21 +41,32 @@ class S3Statements:
                 ContentDisposition=f'inline; filename="wattcast-{household_id}-{month}.pdf"',
             )
 
+    def exists(self, household_id: str, month: str) -> bool:
+        return self._written(household_id, month) is not None
+
     def links(self, household_id: str, month: str, expires_in_seconds: int) -> StoredStatement | None:
-        s3 = self._clients.s3
-        pdf = self.key(household_id, month, "pdf")
+        written = self._written(household_id, month)
+        if written is None:
+            return None
+        return StoredStatement(
+            html_url=self._presign(self.key(household_id, month, "html"), expires_in_seconds),
+            pdf_url=self._presign(self.key(household_id, month, "pdf"), expires_in_seconds),
+            generated_at=written,
+        )
+
+    def _written(self, household_id: str, month: str) -> datetime | None:
+        """When the PDF was written; None when it was not (404: the role may list the prefix)."""
         with calling(f"finding the statement of {household_id} for {month}"):
             try:
-                head = s3.head_object(Bucket=self._bucket, Key=pdf)
+                head = self._clients.s3.head_object(
+                    Bucket=self._bucket, Key=self.key(household_id, month, "pdf")
+                )
             except ClientError as exc:
                 if exc.response.get("Error", {}).get("Code") in MISSING:
                     return None
                 raise
-            return StoredStatement(
-                html_url=self._presign(self.key(household_id, month, "html"), expires_in_seconds),
-                pdf_url=self._presign(pdf, expires_in_seconds),
-                generated_at=head["LastModified"],
-            )
+        written: datetime = head["LastModified"]
+        return written
 
     def _presign(self, key: str, expires_in_seconds: int) -> str:
         return str(

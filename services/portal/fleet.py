@@ -13,10 +13,9 @@ from services.core.features import TARGET
 from services.core.hourly import HourlyRow
 from services.core.reading import format_ts
 from services.core.settings import Settings
-from services.portal.errors import NotFoundError
-from services.portal.views import PortalPorts, newest_hours
+from services.portal.views import PortalPorts, recent_closed_hours
 
-READERS = 8  # households read at once: each is three small queries
+READERS = 8  # households read at once: each is four small reads (clock, hours, forecasts, alerts)
 
 
 @dataclass(frozen=True)
@@ -34,9 +33,10 @@ def forecast_error(
 ) -> ForecastError | None:
     """The next-hour forecast (each item's first lead) against the hour's actual mean kW."""
     pairs = [
-        (actual, float(issued[format_ts(row.hour)]["kw"][0]))
+        (actual, forecast)
         for row in rows
-        if (actual := row.means.get(TARGET)) is not None and format_ts(row.hour) in issued
+        if (actual := row.means.get(TARGET)) is not None
+        and (forecast := _next_hour(issued.get(format_ts(row.hour)))) is not None
     ]
     if not pairs:
         return None
@@ -72,11 +72,16 @@ def _household(
     }
 
 
+def _next_hour(item: Mapping[str, Any] | None) -> float | None:
+    """A forecast item's first lead; None for an item without one (it cannot be scored)."""
+    kw = None if item is None else item.get("kw")
+    return float(kw[0]) if isinstance(kw, list) and kw and isinstance(kw[0], int | float) else None
+
+
 def _error_of(ports: PortalPorts, household_id: str) -> dict[str, Any] | None:
     """Over the newest closed hours the summary reads (48)."""
-    try:
-        _, recent = newest_hours(ports, household_id)
-    except NotFoundError:
+    recent = recent_closed_hours(ports, household_id)
+    if not recent:
         return None
     issued = ports.forecasts.hours_issued(household_id, recent[-1].hour, recent[0].hour)
     error = forecast_error(recent, issued)

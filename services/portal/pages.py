@@ -3,6 +3,7 @@ the API's function on routes that need no token (the pages' data calls carry one
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -15,7 +16,6 @@ CONTENT_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".svg": "image/svg+xml",
-    ".json": "application/json",
 }
 HOUSEHOLD_PAGE = "index.html"
 OPERATOR_PAGE = "operator.html"
@@ -35,6 +35,10 @@ SECURITY_HEADERS = {
 class Asset:
     body: str
     content_type: str
+
+    @property
+    def etag(self) -> str:
+        return '"' + hashlib.sha256(self.body.encode()).hexdigest()[:20] + '"'
 
 
 @cache

@@ -116,5 +116,7 @@ class StoredStatement:
 class StatementStore(Protocol):
     def put(self, household_id: str, month: str, html: str, pdf: bytes) -> None: ...
 
+    def exists(self, household_id: str, month: str) -> bool: ...
+
     def links(self, household_id: str, month: str, expires_in_seconds: int) -> StoredStatement | None:
         """Presigned links to a stored statement; None when it was never generated."""

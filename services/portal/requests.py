@@ -92,7 +92,7 @@ def hour_range(start: str | None, end: str | None, max_hours: int) -> tuple[date
 def page_limit(value: str | None, default: int = 50, maximum: int = 200) -> int:
     if value is None:
         return default
-    if not value.isdigit() or not 1 <= int(value) <= maximum:
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= maximum:
         raise BadRequestError(f"limit must be a whole number 1..{maximum}")
     return int(value)
 

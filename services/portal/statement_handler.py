@@ -8,50 +8,54 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from services.core.errors import DependencyError
+from services.core.errors import DependencyError, WattcastError
 from services.core.partial_batch import partial_batch_response
 from services.portal import requests
 from services.portal.errors import NotFoundError
 from services.portal.handler import closed_hours, portal_ports
-from services.portal.requests import Month
-from services.portal.statements import generate, months_closed
+from services.portal.statements import Generated, generate, months_ended, write_month
 
 logger = Logger(service="wattcast-statements")  # its own: in the embedded mode the functions share a process
 
 
 @logger.inject_lambda_context(log_event=False)
 def statements_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Hour-closed events: the statement of each household whose month just closed. A direct
-    invocation `{"month": "YYYY-MM"}` (optionally with "household_id") writes that month's for every
-    household (or that one): the operator's re-run."""
+    """Hour-closed events: each household whose month has ended gets that month's statement, once.
+    A direct invocation `{"month": "YYYY-MM"}` (optionally with "household_id") writes that month's
+    for every household (or that one), overwriting: the operator's re-run."""
     if "Records" not in event:
-        month = requests.month(str(event.get("month", "")))
-        ids = (
-            [event["household_id"]]
-            if "household_id" in event
-            else sorted(portal_ports().clocks.latest_readings())
-        )
-        written = [h for h in ids if _statement(h, month)]
-        return {"month": str(month), "written": len(written), "households": len(ids)}
+        return _rerun(event)
     closed, sequence_of = closed_hours(event["Records"])
-    failed: set[str] = set()
-    for household_id, month in months_closed(closed):
+    ports, failed = portal_ports(), set()
+    for household_id, month in months_ended(closed):
         try:
-            _statement(household_id, month)
+            if not ports.statements.exists(household_id, str(month)):
+                _log(generate(ports, household_id, month))
+        except NotFoundError as exc:
+            logger.info("no statement: %s", exc)
         except DependencyError as exc:
             logger.error("statement of %s for %s not stored; retried: %s", household_id, month, exc)
             failed |= set(sequence_of[household_id])
+        except WattcastError as exc:  # what is stored cannot make one: retrying would not help
+            logger.error("statement of %s for %s cannot be made: %s", household_id, month, exc)
     return partial_batch_response(event, failed, context)
 
 
-def _statement(household_id: str, month: Month) -> bool:
-    try:
-        generated = generate(portal_ports(), household_id, month)
-    except NotFoundError as exc:
-        logger.info("no statement: %s", exc)
-        return False
+def _rerun(event: dict[str, Any]) -> dict[str, Any]:
+    month = requests.month(str(event.get("month", "")))
+    ids = [requests.household_id(str(event["household_id"]))] if "household_id" in event else None
+    run = write_month(portal_ports(), month, ids)
+    for generated in run.written:
+        _log(generated)
+    return {"month": str(month), "written": len(run.written), "nothing_stored": run.nothing_stored}
+
+
+def _log(generated: Generated) -> None:
     logger.info(
         "statement stored",
-        extra={"household_id": household_id, "month": str(month), "seconds": round(generated.seconds, 3)},
+        extra={
+            "household_id": generated.household_id,
+            "month": str(generated.month),
+            "seconds": round(generated.seconds, 3),
+        },
     )
-    return True

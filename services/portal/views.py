@@ -55,12 +55,17 @@ def settings_of(ports: PortalPorts, household_id: str) -> HouseholdSettings:
     return household_settings.from_stored(ports.settings.get(household_id))
 
 
-def newest_hours(ports: PortalPorts, household_id: str) -> tuple[HourlyRow, list[HourlyRow]]:
-    """The last closed hour and the newest stored hours (newest first): enough to cover a day
+def recent_closed_hours(ports: PortalPorts, household_id: str) -> list[HourlyRow]:
+    """The newest closed hours stored (newest first, up to RECENT_HOURS): enough to cover a day
     without a rollup, so the summary reads the hourly table once."""
     _, open_hours = ports.clocks.household(household_id)
     newest = ports.hours.newest(household_id, RECENT_HOURS + len(open_hours))
-    closed = [r for r in newest if r.hour not in open_hours]
+    return [r for r in newest if r.hour not in open_hours]
+
+
+def newest_hours(ports: PortalPorts, household_id: str) -> tuple[HourlyRow, list[HourlyRow]]:
+    """The last closed hour and the newest closed hours; NotFoundError when there is none."""
+    closed = recent_closed_hours(ports, household_id)
     if not closed:
         raise NotFoundError(f"no closed hour is stored for household {household_id}")
     return closed[0], closed
@@ -240,7 +245,7 @@ def _days(
         # From the projection's first day on, a day shows its projection until the household's
         # readings have passed its end; then it is measured, whatever the projection said.
         over = latest is not None and latest.date() > day.day
-        if as_of is None or day.day < as_of or (over and day.complete):
+        if as_of is None or day.day < as_of or over:
             status = "actual" if day.complete else "partial"
             out[day.day.isoformat()] = {
                 "date": day.day.isoformat(),

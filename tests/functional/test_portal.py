@@ -274,7 +274,7 @@ def test_a_closed_month_gets_a_statement_whose_totals_are_the_api_s(stack: Embed
     from services.portal.statement_handler import statements_handler
 
     assert get(stack, "/households/h000/statements/2010-01")[0] == 404
-    closing = json.dumps({"type": "hour_closed", "household_id": "h000", "hour": "2010-01-31T23:00:00Z"})
+    closing = json.dumps({"type": "hour_closed", "household_id": "h000", "hour": "2010-02-01T00:00:00Z"})
     record = kinesis_event_record(data=closing.encode(), sequence_number="1", partition_key="h000")
     event = kinesis_event([record])
     assert statements_handler(event, LocalLambdaContext("wattcast-statements")) == {"batchItemFailures": []}

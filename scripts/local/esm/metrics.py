@@ -20,6 +20,7 @@ class IteratorAgeMetric:
     def __init__(self, clients: AwsClients, function_name: str) -> None:
         self._clients = clients
         self._function = function_name
+        self._warned = False
 
     def put(self, age_ms: int, at: float) -> None:
         """Best effort, as on AWS: a lost data point never holds the mapping up."""
@@ -37,4 +38,6 @@ class IteratorAgeMetric:
                 ],
             )
         except (BotoCoreError, ClientError) as exc:
-            logger.debug("IteratorAge of %s not published: %s", self._function, exc)
+            if not self._warned:  # once per mapping: the emulator may lack CloudWatch altogether
+                logger.warning("IteratorAge of %s not published (said once): %s", self._function, exc)
+                self._warned = True

@@ -41,7 +41,10 @@ class GatewayServer(BaseApplication):  # type: ignore[misc]
             "bind": f"{self._options.host}:{self._options.port}",
             "workers": workers,
             "worker_class": "gthread",
-            "threads": 8,
+            # In-process, a worker is one Lambda execution environment: one request at a time, as on
+            # AWS (Powertools' resolver keeps the current event on the app: two threads would swap
+            # queries). Behind a Runtime API the function container serialises them itself.
+            "threads": 8 if self._options.runtime_api else 1,
             "timeout": int(FUNCTION_TIMEOUT_SECONDS) + 1,
             "accesslog": None,
             "errorlog": "-",

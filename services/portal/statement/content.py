@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
+from services.portal import requests
 from services.portal.errors import NotFoundError
+from services.portal.requests import HOUR
 
 MEASURED = ("actual", "partial")
 REVIEW_DAYS = (8, 15, 22)  # besides the first and the last projection
@@ -184,7 +186,7 @@ def statement_of(month_answer: Mapping[str, Any], projections: Sequence[Mapping[
 def _days(month: str, listed: Sequence[Mapping[str, Any]]) -> tuple[tuple[DayBar, ...], bool]:
     """The daily bars, and whether the month is over (its last day measured whole)."""
     bars = tuple(sorted((_bar(d) for d in listed), key=lambda b: b.day))
-    last_day = _last_day(month)
+    last_day = (requests.month(month).end - HOUR).date()
     return bars, any(b.day == last_day and b.status == "actual" for b in bars)
 
 
@@ -271,24 +273,13 @@ def _with_notes(statement: Statement, previous: Mapping[str, Any] | None) -> Sta
             "Month to date: the month is not over; days marked projected are forecasts, not measurements."
         )
     if previous is None:
-        preceding = _preceding(statement.month)
+        preceding = str(requests.month(statement.month).preceding)
         notes.append(f"No day of {month_name(preceding)} is measured: there is no comparison.")
     if statement.complete and not statement.review:
         notes.append("No projection of this month was stored: there is nothing to review.")
     if not statement.complete:
         notes.append("The projection review comes with the statement of the whole month.")
     return replace(statement, notes=tuple(notes))
-
-
-def _last_day(month: str) -> date:
-    year, number = (int(part) for part in month.split("-"))
-    following = date(year + number // 12, number % 12 + 1, 1)
-    return following - timedelta(days=1)
-
-
-def _preceding(month: str) -> str:
-    first = date.fromisoformat(f"{month}-01") - timedelta(days=1)
-    return f"{first.year:04d}-{first.month:02d}"
 
 
 def month_name(month: str) -> str:

@@ -2,8 +2,8 @@
 // the month (charts, cost, sub-meters), the alerts, last month's statement and the settings form.
 
 import {
-  $, ApiError, DASH, ID_PATTERN, announce, api, chartsAvailable, el, forgetToken, loadConfig, money, monthName, num, pct,
-  principalOf, setUpSignIn, setValue, show, showError, showSignIn, showSignedIn, storedToken, table, takeTokenFromFragment, utc, ym,
+  $, announce, api, chartsAvailable, DASH, el, endedBy, ID_PATTERN, loadConfig, money, monthName, num, pct,
+  restartOnNewToken, setUpSignIn, setValue, show, showError, signedIn, table, takeTokenFromFragment, utc, ym,
 } from "/app/common.js";
 import { clearMonth, renderMonth, renderToday } from "/app/charts.js";
 import { fillSettings, readSettings, settingsMessage, wireSettings } from "/app/settings.js";
@@ -34,24 +34,15 @@ async function init() {
     $("today-details").open = true;
     $("month-details").open = true;
   }
-  window.addEventListener("hashchange", () => {
-    const error = takeTokenFromFragment();
-    if (storedToken() || error) start(error ? `The sign-in did not complete: ${error}` : "");
-  });
+  restartOnNewToken(start);
   start(hostedError ? `The sign-in did not complete: ${hostedError}` : "");
 }
 
 async function start(reason = "") {
   showError("");
   page.refused = false;
-  const token = storedToken();
-  if (!token) return showSignIn(reason || "Sign in to see your household's electricity.");
-  const who = principalOf(token, page.config);
-  if (!who) {
-    forgetToken();
-    return showSignIn("The stored token could not be read. Sign in again.");
-  }
-  showSignedIn();
+  const who = signedIn(page.config, "Sign in to see your household's electricity.", reason);
+  if (!who) return;
   show($("nav-operator"), who.operator);
   show($("household-picker"), who.operator);
   const wanted = new URLSearchParams(location.search).get("household");
@@ -82,20 +73,14 @@ function pickHousehold(event) {
 
 /** A refusal: 401 and 403 replace the whole page; anything else goes in `slot` (or the page's error). */
 function refuse(error, slot = null) {
-  if (!(error instanceof ApiError)) throw error;
-  if (error.status === 401 || error.status === 403) {
-    if (page.refused) return;
-    page.refused = true;
-    show($("dashboard"), false);
-    if (error.status === 401) {
-      forgetToken();
-      showSignIn("Your sign-in has expired. Sign in again to continue.");
-    } else {
-      showError(`This token does not reach household ${page.household}.`);
+  const ended = endedBy(error, page, {
+    hide: () => {
+      show($("dashboard"), false);
       announce("");
-    }
-    return;
-  }
+    },
+    forbidden: () => `This token does not reach household ${page.household}.`,
+  });
+  if (ended) return;
   if (slot) {
     slot.replaceChildren(el("span", { class: "problem" }, error.message));
     show(slot);

@@ -103,6 +103,47 @@ export function takeTokenFromFragment() {
   return error;
 }
 
+/** Start again when a token arrives in the address (the hosted UI's redirect, a pasted link). */
+export function restartOnNewToken(start) {
+  window.addEventListener("hashchange", () => {
+    const error = takeTokenFromFragment();
+    if (storedToken() || error) start(error ? `The sign-in did not complete: ${error}` : "");
+  });
+}
+
+/** Who the stored token names, or null once the sign-in panel says why there is none. */
+export function signedIn(config, prompt, reason = "") {
+  const token = storedToken();
+  if (!token) {
+    showSignIn(reason || prompt);
+    return null;
+  }
+  const who = principalOf(token, config);
+  if (!who) {
+    forgetToken();
+    showSignIn("The stored token could not be read. Sign in again.");
+    return null;
+  }
+  showSignedIn();
+  return who;
+}
+
+/** 401 and 403 end the page's view (once): true when `error` was one of them. */
+export function endedBy(error, state, { hide, forbidden }) {
+  if (!(error instanceof ApiError)) throw error;
+  if (error.status !== 401 && error.status !== 403) return false;
+  if (state.refused) return true;
+  state.refused = true;
+  hide();
+  if (error.status === 401) {
+    forgetToken();
+    showSignIn("Your sign-in has expired. Sign in again to continue.");
+  } else {
+    showError(forbidden(error));
+  }
+  return true;
+}
+
 export const storedToken = () => sessionStorage.getItem(TOKEN_KEY);
 export const forgetToken = () => sessionStorage.removeItem(TOKEN_KEY);
 

@@ -2,8 +2,8 @@
 // minute. Problems are listed in words at the top and flagged in the tables.
 
 import {
-  $, ApiError, DASH, announce, api, el, forgetToken, loadConfig, num, pct, principalOf, setUpSignIn, show, showError,
-  showSignIn, showSignedIn, storedToken, table, takeTokenFromFragment, utc, whole,
+  $, announce, api, DASH, el, endedBy, loadConfig, num, pct, restartOnNewToken, setUpSignIn, show, showError,
+  signedIn, table, takeTokenFromFragment, utc, whole,
 } from "/app/common.js";
 
 const REFRESH_MS = 60_000;
@@ -28,24 +28,15 @@ async function init() {
   $("fleet-next").addEventListener("click", () => turn(1));
   $("fleet-prev").addEventListener("click", () => turn(-1));
   $("fleet-first").addEventListener("click", () => turn(-view.index));
-  window.addEventListener("hashchange", () => {
-    const error = takeTokenFromFragment();
-    if (storedToken() || error) start(error ? `The sign-in did not complete: ${error}` : "");
-  });
+  restartOnNewToken(start);
   start(hostedError ? `The sign-in did not complete: ${hostedError}` : "");
 }
 
 function start(reason = "") {
   showError("");
   view.refused = false;
-  const token = storedToken();
-  if (!token) return showSignIn(reason || "Sign in with an operator's account to see the fleet.");
-  const who = principalOf(token, view.config);
-  if (!who) {
-    forgetToken();
-    return showSignIn("The stored token could not be read. Sign in again.");
-  }
-  showSignedIn();
+  const who = signedIn(view.config, "Sign in with an operator's account to see the fleet.", reason);
+  if (!who) return;
   if (!who.operator) {
     const yours = who.household ? ` It is household ${who.household}'s token: its page is at ` : " ";
     $("error").replaceChildren(
@@ -72,20 +63,14 @@ function stopRefreshing() {
 
 /** 401 and 403 replace the page; anything else goes in the section's message. */
 function refuse(error, slot) {
-  if (!(error instanceof ApiError)) throw error;
-  if (error.status === 401 || error.status === 403) {
-    if (view.refused) return;
-    view.refused = true;
-    stopRefreshing();
-    show($("fleet-view"), false);
-    if (error.status === 401) {
-      forgetToken();
-      showSignIn("Your sign-in has expired. Sign in again to continue.");
-    } else {
-      showError(`This token does not reach the fleet: ${error.message}`);
-    }
-    return;
-  }
+  const ended = endedBy(error, view, {
+    hide: () => {
+      stopRefreshing();
+      show($("fleet-view"), false);
+    },
+    forbidden: (refusal) => `This token does not reach the fleet: ${refusal.message}`,
+  });
+  if (ended) return;
   slot.textContent = error.message;
   show(slot);
 }
@@ -197,10 +182,10 @@ function renderPipeline(p) {
     table(`Stream mappings over the last ${p.window_minutes} minutes (as of ${utc(p.as_of)})`, ["Function", "Iterator age (ms)", "State"], mappings, { id: "pipeline-table" }),
   );
 
-  const queues = deadLetterQueues(p.dead_letters);
+  const queues = p.dead_letters;
   const rows = queues.map((q) => {
     const waiting = q.messages !== null && q.messages > 0;
-    if (waiting) problems.push(`Dead-letter queue ${q.name}: ${q.text ?? whole(q.messages)} ${q.messages === 1 ? "message" : "messages"} waiting (${HOLDS[q.holds] ?? q.holds}).`);
+    if (waiting) problems.push(`Dead-letter queue ${q.name}: ${whole(q.messages)} ${q.messages === 1 ? "message" : "messages"} waiting (${HOLDS[q.holds] ?? q.holds}).`);
     return el(
       "tr",
       { "data-testid": "dead-letter-row", "data-queue": q.name, class: waiting ? "flagged" : null },
@@ -209,7 +194,7 @@ function renderPipeline(p) {
       el(
         "td",
         { class: "num", "data-value": q.messages ?? "" },
-        q.messages === null ? "unknown: the queue does not exist" : q.text ?? whole(q.messages),
+        q.messages === null ? "unknown: the queue does not exist" : whole(q.messages),
         waiting ? el("strong", { class: "problem flag" }, "waiting") : null,
       ),
     );
@@ -218,18 +203,6 @@ function renderPipeline(p) {
     rows.length ? table("Dead-letter queues", ["Queue", "Holds", "Messages"], rows, { id: "dead-letter-table" }) : el("p", {}, "No dead-letter queue is configured."),
   );
   view.problems.pipeline = problems;
-}
-
-/** The contract's list of queues; an older answer's {records, queues} object is read too. */
-function deadLetterQueues(dead) {
-  if (Array.isArray(dead)) return dead;
-  const queues = (dead?.queues ?? []).map((q) => ({ name: q.name, holds: "failed_batches", messages: q.messages }));
-  const records = dead?.records;
-  if (records) {
-    const text = records.capped ? `more than ${whole(records.count)}` : whole(records.count);
-    queues.unshift({ name: "records", holds: "bad_records", messages: records.count, text: records.newest ? `${text} (newest ${utc(records.newest)})` : text });
-  }
-  return queues;
 }
 
 function renderProblems() {

@@ -384,13 +384,13 @@ variable "statement_link_seconds" {
 }
 
 variable "pipeline_window_minutes" {
-  description = "Window of the operator page's iterator ages, in minutes (WATTCAST_PIPELINE_WINDOW_MINUTES, >= 1)."
+  description = "Window of the operator page's iterator ages, in minutes (WATTCAST_PIPELINE_WINDOW_MINUTES, 1..1440)."
   type        = number
   default     = 15
 
   validation {
-    condition     = var.pipeline_window_minutes >= 1 && floor(var.pipeline_window_minutes) == var.pipeline_window_minutes
-    error_message = "pipeline_window_minutes must be a whole number >= 1."
+    condition     = var.pipeline_window_minutes >= 1 && var.pipeline_window_minutes <= 1440 && floor(var.pipeline_window_minutes) == var.pipeline_window_minutes
+    error_message = "pipeline_window_minutes must be a whole number 1..1440 (a day of one-minute points)."
   }
 }
 

@@ -116,6 +116,22 @@ data "aws_iam_policy_document" "access" {
     }
   }
 
+  # Listing under the same prefixes: without it S3 answers a missing key with 403, not 404, and a
+  # reader cannot tell "not written yet" from "not allowed".
+  dynamic "statement" {
+    for_each = { for i, p in var.s3_read_prefixes : tostring(i) => p }
+    content {
+      sid       = "ListObjects${statement.key}"
+      actions   = ["s3:ListBucket"]
+      resources = [statement.value.bucket_arn]
+      condition {
+        test     = "StringLike"
+        variable = "s3:prefix"
+        values   = ["${statement.value.prefix}*"]
+      }
+    }
+  }
+
   dynamic "statement" {
     for_each = length(concat(var.sqs_send_queue_arns, local.on_failure_arns)) == 0 ? [] : [distinct(concat(var.sqs_send_queue_arns, local.on_failure_arns))]
     content {
