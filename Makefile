@@ -8,6 +8,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+WEB := services/portal/web
+WEB_VENDOR := $(WEB)/uPlot.iife.min.js
 
 .PHONY: setup demo test test-all test-models test-containers test-terraform test-browser lint bench clean help tf-check
 
@@ -18,8 +20,6 @@ setup: $(STAMP) $(WEB_VENDOR)
 
 # The pages' chart library (uPlot) from npm, at the version package-lock.json pins, copied beside the
 # pages; the images copy it from there. Without npm the pages still work, without their charts.
-WEB := services/portal/web
-WEB_VENDOR := $(WEB)/uPlot.iife.min.js
 $(WEB_VENDOR): $(WEB)/package.json $(WEB)/package-lock.json
 	@if command -v npm >/dev/null; then \
 		mkdir -p .tools/web && cp $(WEB)/package.json $(WEB)/package-lock.json .tools/web/ && \

@@ -178,7 +178,7 @@ def test_the_settings_form_saves_a_budget_and_the_next_summary_reflects_it(
     page: Any, stack: EmbeddedStack
 ) -> None:
     open_household(page, stack, "h002")
-    page.wait_for_selector("#settings-form #budget-amount", timeout=30_000)
+    page.wait_for_selector("#settings-form[data-loaded]", timeout=30_000)  # the stored settings are in
     page.fill("#budget-amount", "12.5")
     page.select_option("#budget-unit", "kWh")
     page.click("#settings-save")

@@ -39,6 +39,9 @@ export function fillSettings(settings, list, currency) {
   $("unusual-bound").value = settings.unusual_use.bound;
   $("unusual-margin").value = String(settings.unusual_use.margin_kw);
   $("silent-hours").value = String(settings.silent_meter_hours);
+  // Until now the form held no settings: saving it would have replaced them with blanks.
+  $("settings-save").disabled = false;
+  $("settings-form").dataset.loaded = "true";
 }
 
 function describeTariff() {
