@@ -175,6 +175,7 @@ class Smoke:
             "QUERY_STRING": "from=2010-01-01T00:00Z&to=2010-01-04T00:00Z",
         }
         missing = {"REQUEST_METHOD": "GET", "PATH_INFO": "/households/nobody/summary", "QUERY_STRING": ""}
+        home = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "QUERY_STRING": ""}
         with (
             RuntimeApiInvoker("127.0.0.1", 0) as api,
             container(image, "wattcast-smoke-portal", self._env(api)),
@@ -186,6 +187,9 @@ class Smoke:
             elapsed = time.monotonic() - started
             absent = api.invoke(
                 http_api_event(missing, b"", claims), function_name="wattcast-portal", timeout_seconds=60
+            )
+            page = api.invoke(
+                http_api_event(home, b"", None), function_name="wattcast-portal", timeout_seconds=60
             )
         payload = answer.payload if isinstance(answer.payload, dict) else {}
         body = json.loads(payload.get("body") or "{}")
@@ -199,6 +203,39 @@ class Smoke:
             absent.payload.get("statusCode") if isinstance(absent.payload, dict) else absent.describe_error()
         )
         self.check("portal 404 for a household with nothing stored", status == 404, str(status))
+        shown = page.payload if isinstance(page.payload, dict) else {}
+        self.check(
+            "portal serves the household's page",
+            shown.get("statusCode") == 200 and "/app/app.js" in str(shown.get("body")),
+            f"{shown.get('statusCode')}, {len(str(shown.get('body')))} characters",
+        )
+        self.statements(image)
+
+    def statements(self, image: Image) -> None:
+        """The statements function in the portal image (matplotlib, fpdf2, a read-only home): h1's
+        January statement, written to S3."""
+        from scripts.local.lambda_runtime_api import RuntimeApiInvoker
+
+        settings = self.clients.settings
+        handler = ["services.portal.statement_handler.statements_handler"]
+        with (
+            RuntimeApiInvoker("127.0.0.1", 0) as api,
+            container(image, "wattcast-smoke-statements", self._env(api), args=handler),
+        ):
+            started = time.monotonic()
+            result = api.invoke(
+                {"month": "2010-01", "household_id": "h1"},
+                function_name="wattcast-statements",
+                timeout_seconds=120,
+            )
+            elapsed = time.monotonic() - started
+        key = f"{settings.statements_prefix}h1/2010-01.pdf"
+        stored = self.clients.s3.list_objects_v2(Bucket=settings.data_bucket, Prefix=key).get("KeyCount", 0)
+        self.check(
+            "statements function wrote h1's January",
+            result.payload == {"month": "2010-01", "written": 1, "nothing_stored": []} and stored == 1,
+            f"{result.payload if not result.failed else result.describe_error()} in {elapsed:.1f} s (cold)",
+        )
 
     # ---- helpers
 

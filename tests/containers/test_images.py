@@ -76,7 +76,12 @@ def test_smoke_runs_pass(built) -> None:
     assert {"forecaster /ping", "forecaster /invocations", "forecaster SIGTERM"} <= names
     assert {"ingest partial-batch response", "ingest writes"} <= names
     if "portal" in built:
-        assert {"portal hours", "portal 404 for a household with nothing stored"} <= names
+        assert {
+            "portal hours",
+            "portal 404 for a household with nothing stored",
+            "portal serves the household's page",
+            "statements function wrote h1's January",
+        } <= names
 
 
 SERVICE_TREES = {
