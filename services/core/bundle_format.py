@@ -158,3 +158,14 @@ def read_metadata(root: Path) -> dict[str, Any]:
     if not isinstance(metadata, dict):
         raise BundleFormatError(f"{METADATA_FILE} must hold a JSON object")
     return metadata
+
+
+METADATA_SIDECAR_SUFFIX = ".metadata.json"
+
+
+def metadata_sidecar(target: str) -> str:
+    """The key (under the models prefix) of a bundle's metadata published beside it, so a reader
+    (production scoring, `wattcast monitor`) gets the model's test metrics without unpacking it:
+    `lstm/20261201.tar.gz` -> `lstm/20261201.metadata.json`."""
+    stem = target[: -len(".tar.gz")] if target.endswith(".tar.gz") else target
+    return stem + METADATA_SIDECAR_SUFFIX

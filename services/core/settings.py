@@ -122,12 +122,35 @@ class Settings:
     statements_prefix: str = "statements/"  # in data_bucket: <prefix><household>/<YYYY-MM>.{html,pdf}
     statement_link_seconds: int = 3600  # how long a presigned statement link lives
     statements_function: str = "wattcast-statements"
+    accuracy_table: str = "wattcast-accuracy"
+    accuracy_function: str = "wattcast-accuracy"
+    operations_topic: str = "wattcast-operations"
+    operations_topic_arn: str = ""  # drift alerts and CloudWatch alarms; Terraform / the local stack set it
     statements_batch_size: int = 100
     statements_batching_window_seconds: float = 1.0
     statements_maximum_retry_attempts: int = 10
     statements_maximum_record_age_seconds: int = 86_400
     statements_function_timeout_seconds: int = 300  # about a second per household whose month closed
     pipeline_window_minutes: int = 15  # the operator page's iterator-age window
+
+    # Production accuracy: every stored forecast scored as its hours close, drift against the model's
+    # own test error.
+    accuracy_batch_size: int = 100
+    accuracy_batching_window_seconds: float = 1.0
+    accuracy_maximum_retry_attempts: int = 10
+    accuracy_maximum_record_age_seconds: int = 86_400
+    accuracy_function_timeout_seconds: int = 60
+    accuracy_ttl_days: int = 400  # score items; a year of daily errors stays comparable
+    accuracy_window_days: int = 7  # the rolling error's window
+    drift_multiple: float = 2.0  # drifting: daily error above this multiple of the model's test error...
+    drift_days: int = 3  # ...on this many consecutive closed days
+    drift_sweep_interval_seconds: int = 86_400  # the fleet's drift check (a schedule)
+
+    # Metrics (Powertools EMF) and the model pointers (SSM parameters naming each champion bundle).
+    metrics_namespace: str = "Wattcast"
+    model_pointer_prefix: str = "/wattcast/models/"  # <prefix>lstm, <prefix>prophet-default
+    model_pointer_cache_seconds: float = 60.0
+    retrain_holdout_days: int = 14  # the recent holdout a challenger must beat the champion on
 
     # Local tooling.
     stack_dir: Path = Path(".wattcast")
@@ -149,10 +172,15 @@ class Settings:
             "portal_max_range_hours",
             "portal_workers",
             "silent_sweep_interval_seconds",
+            "accuracy_ttl_days",
+            "accuracy_window_days",
+            "drift_days",
+            "drift_sweep_interval_seconds",
+            "retrain_holdout_days",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be >= 1, got {getattr(self, name)}")
-        for function in ("ingest", "preprocess", "alerts", "statements"):
+        for function in ("ingest", "preprocess", "alerts", "statements", "accuracy"):
             self._check_mapping_knobs(function)
         if self.starting_position not in STARTING_POSITIONS:
             raise SettingsError(f"starting_position must be one of {STARTING_POSITIONS}")
@@ -174,6 +202,12 @@ class Settings:
             raise SettingsError("pipeline_window_minutes must be 1..1440 (a day of one-minute points)")
         if not 1 <= self.statement_link_seconds <= 604_800:
             raise SettingsError("statement_link_seconds must be 1..604800 (SigV4's limit)")
+        if not 1.0 < self.drift_multiple <= 100.0:
+            raise SettingsError(f"drift_multiple must be in (1, 100], got {self.drift_multiple}")
+        if self.model_pointer_prefix and not self.model_pointer_prefix.startswith("/"):
+            raise SettingsError("model_pointer_prefix must be empty or an SSM path starting with '/'")
+        if self.model_pointer_cache_seconds < 0:
+            raise SettingsError("model_pointer_cache_seconds must be >= 0")
         if not 1 <= self.history_hours <= 336:
             raise SettingsError("history_hours must be 1..336 (the LSTM contract's two weeks)")
 
