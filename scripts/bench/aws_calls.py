@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 
 from services.core.clients import get_clients
 
-LAMBDA_SERVICES = ("kinesis", "s3", "dynamodb", "sqs", "sagemaker-runtime")
+LAMBDA_SERVICES = ("kinesis", "s3", "dynamodb", "sqs", "sagemaker-runtime", "sns")
 
 
 def count_calls(services: Iterable[str] = LAMBDA_SERVICES) -> Counter[str]:
@@ -18,6 +20,24 @@ def count_calls(services: Iterable[str] = LAMBDA_SERVICES) -> Counter[str]:
     for service in services:
         clients.client(service).meta.events.register(
             "before-call", lambda model, service=service, **_: calls.update([f"{service}.{model.name}"])
+        )
+    return calls
+
+
+def count_calls_of(function_name: str, services: Iterable[str] = LAMBDA_SERVICES) -> Counter[str]:
+    """Like count_calls, for the calls one function's handler makes: the local event source mapping
+    invokes it on threads named after it (esm-<function>-<shard>)."""
+    calls: Counter[str] = Counter()
+    clients = get_clients()
+    prefix = f"esm-{function_name}-"
+
+    def record(model: Any, service: str, **_: Any) -> None:
+        if threading.current_thread().name.startswith(prefix):
+            calls.update([f"{service}.{model.name}"])
+
+    for service in services:
+        clients.client(service).meta.events.register(
+            "before-call", lambda model, service=service, **kwargs: record(model, service, **kwargs)
         )
     return calls
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from scripts.bench.aws_calls import count_calls, per_1000
+from scripts.bench.aws_calls import count_calls, count_calls_of, per_1000
 from scripts.data.replay import ReplayOptions, replay
 from scripts.local.mappings import default_mappings
 from scripts.local.stack import EmbeddedStack
@@ -37,6 +37,7 @@ def measure(households: int, days: float, per_record: int, bundles: dict[str, Pa
         ):
             stack.clients.s3.upload_file(str(bundle), settings.data_bucket, settings.models_prefix + target)
         calls = count_calls()
+        scoring = count_calls_of(settings.accuracy_function)
         stack.start_mappings(default_mappings(settings))
         options = ReplayOptions(
             households=households,
@@ -56,6 +57,7 @@ def measure(households: int, days: float, per_record: int, bundles: dict[str, Pa
     latency = np.array([i["stored_at"] - i["event_arrival"] for i in items])
     stored = np.array(sorted(i["stored_at"] for i in items))
     by_service, by_operation = per_1000(calls, sent.readings, digits=3)
+    _, scoring_by_operation = per_1000(scoring, sent.readings, digits=3)
     return {
         "readings_per_record": per_record,
         "readings": sent.readings,
@@ -66,6 +68,8 @@ def measure(households: int, days: float, per_record: int, bundles: dict[str, Pa
         "forecasts_per_s_while_busy": round(len(items) / max(stored[-1] - stored[0], 1e-9), 1),
         "calls_per_1000_readings": by_service,
         "calls_per_1000_by_operation": by_operation,
+        # of those, what production scoring adds (the accuracy function's own calls)
+        "scoring_calls_per_1000_by_operation": scoring_by_operation,
     }
 
 

@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "scripts.commands.terraform",
     "scripts.commands.portal",
     "scripts.commands.report",
+    "scripts.commands.monitor",
 )
 
 

@@ -10,6 +10,8 @@ IMAGE_NAMES = (
     "ingest",
     "preprocess",
     "portal",
+    "accuracy",
+    "trainer",
     "forecaster",
     "runner",
     "forecaster-slim",

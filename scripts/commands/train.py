@@ -1,4 +1,6 @@
-"""`wattcast train lstm|prophet`: train on the UCI data, evaluate out of sample, write bundles."""
+"""`wattcast train lstm|prophet`: train on the UCI data or the hourly table (`--source store`),
+evaluate out of sample, write bundles; `--push` publishes a new versioned challenger (not promoted:
+`wattcast models promote`)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ import json
 import logging
 from pathlib import Path
 from typing import Any
+
+from services.core.errors import SettingsError
 
 
 def register(subparsers: Any) -> None:
@@ -22,38 +26,89 @@ def register(subparsers: Any) -> None:
     lstm.add_argument(
         "--validation-days", type=int, default=90, help="days before --train-end used to validate"
     )
+    lstm.add_argument(
+        "--household", action="append", help="with --source store: a stored household (default all)"
+    )
+    lstm.add_argument(
+        "--push", action="store_true", help="publish the bundle as a new lstm/<version>.tar.gz (+ sidecar)"
+    )
     lstm.set_defaults(func=run_lstm)
     prophet = models.add_parser("prophet", help="one Prophet model per household (rest of the month)")
     _common(prophet, "out/prophet")
     prophet.add_argument(
-        "--household", action="append", help="household id (h000 = the UCI house); repeatable"
+        "--household",
+        action="append",
+        help="household id (h000 = the UCI house; with --source store, a stored household); repeatable",
     )
     prophet.add_argument("--households", type=int, help="train h000 .. h<N-1> (simulated from the UCI house)")
     prophet.add_argument("--workers", type=int, help="processes (default: the CPU count)")
     prophet.add_argument(
         "--default", action="store_true", help="also write default/model.tar.gz (the fallback)"
     )
+    prophet.add_argument(
+        "--push",
+        action="store_true",
+        help="publish the default model as a new prophet/default/<version>.tar.gz (needs --default)",
+    )
     prophet.set_defaults(func=run_prophet)
 
 
+UCI_TRAIN_END = "2010-01-01"
+
+
 def _common(parser: argparse.ArgumentParser, out: str) -> None:
+    parser.add_argument(
+        "--source",
+        choices=("uci", "store"),
+        default="uci",
+        help="uci: the UCI file (default); store: every household's hours in the hourly table",
+    )
     parser.add_argument("--data", type=Path, default=None, help="UCI file (default: the bundled slice)")
     parser.add_argument("--out", type=Path, default=Path(out), help=f"output folder (default {out})")
     parser.add_argument(
-        "--train-end", default="2010-01-01", help="first day NOT trained on (default 2010-01-01)"
+        "--train-end",
+        default=None,
+        help=f"first day NOT trained on (default {UCI_TRAIN_END}; with --source store, the first day "
+        "of the recent holdout)",
     )
     parser.add_argument("--seed", type=int, default=0)
 
 
-def run_lstm(args: argparse.Namespace) -> int:
+def _data(args: argparse.Namespace) -> tuple[Any, str, Path]:
+    """(the stored series or None for the UCI file, train_end, the UCI file)."""
     from scripts.data.uci import default_data_path
+
+    if args.source == "uci":
+        return None, args.train_end or UCI_TRAIN_END, args.data or default_data_path()
+    if args.data is not None:
+        raise SettingsError("--data is the UCI file; --source store reads the hourly table")
+    from scripts.registry.retrain import store_source, store_training_data
+    from services.core.clients import get_clients
+
+    clients = get_clients()
+    fleet, train_end = store_training_data(clients, args.household or (), args.train_end)
+    print(f"{len(fleet)} households from {clients.settings.hourly_table}, trained before {train_end}")
+    return fleet, train_end, store_source(clients)
+
+
+def _push(slot: str, archive: Path) -> None:
+    from scripts.registry.aws import publish_challenger
+    from services.core.clients import get_clients
+    from services.core.model_pointer import ModelSlot
+
+    target = publish_challenger(get_clients(), ModelSlot(slot), archive)
+    print(f"published {target} (promote it: wattcast models promote {slot} {target})")
+
+
+def run_lstm(args: argparse.Namespace) -> int:
     from scripts.training.lstm import LstmOptions, train_lstm
 
     logging.getLogger("scripts.training.lstm").setLevel(logging.INFO)
+    fleet, train_end, data = _data(args)
     options = LstmOptions(
-        data=args.data or default_data_path(),
+        data=data,
         out=args.out,
-        train_end=args.train_end,
+        train_end=train_end,
         lookback=args.lookback,
         horizon=args.horizon,
         units=args.units,
@@ -62,9 +117,11 @@ def run_lstm(args: argparse.Namespace) -> int:
         seed=args.seed,
         validation_days=args.validation_days,
     )
-    metrics = train_lstm(options)
+    metrics = train_lstm(options, fleet)
     print(json.dumps({k: v for k, v in metrics.items() if not k.endswith("by_lead_kw")}, indent=2))
     print(f"bundle: {args.out / 'model.tar.gz'}  metrics: {args.out / 'metrics.json'}")
+    if args.push:
+        _push("lstm", args.out / "model.tar.gz")
     return 0
 
 
@@ -72,23 +129,33 @@ def run_prophet(args: argparse.Namespace) -> int:
     import os
 
     from scripts.data.simulate import household_ids
-    from scripts.data.uci import default_data_path
-    from scripts.training.prophet import ProphetOptions, train_prophet
+    from scripts.training.prophet import (
+        ProphetOptions,
+        default_from_fleet,
+        train_default,
+        train_prophet,
+        trainable,
+    )
 
+    if args.push and not args.default:
+        raise SettingsError("--push publishes the default model: add --default")
+    fleet, train_end, data = _data(args)
     households = tuple(args.household or household_ids(args.households or 1))
     options = ProphetOptions(
-        data=args.data or default_data_path(),
+        data=data,
         out=args.out,
         households=households,
-        train_end=args.train_end,
+        train_end=train_end,
         seed=args.seed,
         workers=args.workers or os.cpu_count() or 1,
     )
-    summary = train_prophet(options)
+    stored = trainable(fleet, train_end) if fleet is not None else None
+    summary = train_prophet(options, fleet=stored)
     print(json.dumps({k: v for k, v in summary.items() if k != "per_household"}, indent=2))
     if args.default:
-        from scripts.training.prophet import train_default
-
-        print(f"default model: {train_default(options)}")
+        default = train_default(options) if stored is None else default_from_fleet(options, stored)
+        print(f"default model: {default}")
+        if args.push:
+            _push("prophet-default", default)
     print(f"bundles: {args.out}/<household>/model.tar.gz  metrics: {args.out / 'metrics.json'}")
     return 0

@@ -55,6 +55,8 @@ IMAGES = (
     Image("ingest", REPO / "docker/ingest.Dockerfile", REPO / "services/ingest/handler.py"),
     Image("preprocess", REPO / "docker/preprocess.Dockerfile", REPO / "services/preprocess/handler.py"),
     Image("portal", REPO / "docker/portal.Dockerfile", REPO / "services/portal/handler.py"),
+    Image("accuracy", REPO / "docker/accuracy.Dockerfile", REPO / "services/accuracy/handler.py"),
+    Image("trainer", REPO / "docker/trainer.Dockerfile", REPO / "scripts/registry/training_job.py"),
     Image("forecaster", REPO / "docker/forecaster.Dockerfile", REPO / "services/forecaster/serve.py"),
     Image("runner", REPO / "docker/runner.Dockerfile", REPO / "scripts/local/lambda_runner.py"),
     # the SageMaker image without TensorFlow: bundles that carry model.onnx, and Prophet

@@ -18,7 +18,8 @@ MIRROR_NAME = "registry.terraform.io"
 
 EMULATED_SERVICES = (
     "apigatewayv2", "applicationautoscaling", "cloudwatch", "cognitoidp", "dynamodb", "ecr", "events",
-    "iam", "kinesis", "kms", "lambda", "logs", "s3", "sagemaker", "sns", "sqs", "sts",
+    "iam", "kinesis", "kms", "lambda", "logs", "s3", "sagemaker", "scheduler", "sfn", "sns", "sqs", "ssm",
+    "sts",
 )  # fmt: skip
 EMULATOR_OVERRIDE = """\
 # Written by the tests: every service at the emulator on loopback (its endpoint is plain HTTP).

@@ -33,7 +33,11 @@ class StreamSpec:
 
 
 def stream_specs(settings: Settings, readings_shards: int = 2) -> list[StreamSpec]:
-    return [StreamSpec(settings.readings_stream, readings_shards), StreamSpec(settings.hourly_stream, 1)]
+    return [
+        StreamSpec(settings.readings_stream, readings_shards),
+        StreamSpec(settings.hourly_stream, 1),
+        StreamSpec(settings.forecasted_stream, 1),
+    ]
 
 
 def bootstrap(clients: AwsClients, readings_shards: int = 2, timeout_seconds: float = 30.0) -> None:
@@ -46,6 +50,7 @@ def bootstrap(clients: AwsClients, readings_shards: int = 2, timeout_seconds: fl
     for queue in (settings.dead_letter_queue, settings.stream_failures_queue):
         clients.sqs.create_queue(QueueName=queue)  # idempotent for identical attributes
     create_alerts_topic(clients)
+    create_operations_topic(clients)
     for stream in stream_specs(settings, readings_shards):
         wait_for_stream(clients, stream.name, timeout_seconds)
     logger.info("resources ready: %s", ", ".join(s.name for s in stream_specs(settings)))
@@ -55,6 +60,13 @@ def create_alerts_topic(clients: AwsClients) -> str:
     """The alerts topic (CreateTopic is idempotent); the stack exports its ARN to the alerts function
     as WATTCAST_ALERTS_TOPIC_ARN, which Terraform sets on AWS."""
     arn: str = clients.client("sns").create_topic(Name=clients.settings.alerts_topic)["TopicArn"]
+    return arn
+
+
+def create_operations_topic(clients: AwsClients) -> str:
+    """The operators' topic (drift alerts; CloudWatch alarms on AWS); the stack exports its ARN as
+    WATTCAST_OPERATIONS_TOPIC_ARN, which Terraform sets on AWS."""
+    arn: str = clients.client("sns").create_topic(Name=clients.settings.operations_topic)["TopicArn"]
     return arn
 
 

@@ -33,9 +33,11 @@ from scripts.local.stack_control import (
     wait_until_drained,
 )
 from scripts.local.statements import StatementCommandError, StatementRequest, write_statements
+from scripts.monitoring.report import format_report, monitor_report
 from scripts.stores.forecasts import forecast_items, latest
 from scripts.stores.readings import dead_letters, hourly_rows
 from scripts.training.default_models import DEFAULT_CACHE, ensure_models
+from services.accuracy.aws import DynamoAccuracyStore, S3Baselines
 from services.core.clients import AwsClients, reset_clients
 from services.core.reading import format_ts
 from services.core.settings import Settings
@@ -74,7 +76,7 @@ def run_demo(args: DemoOptions) -> bool:
     state = _running_stack(Settings.from_env())
     print(
         f"stack: moto on {state['endpoint']}, forecaster on {state['forecaster']}, "
-        f"household API on {state['portal']}; ingest, preprocess, alerts and statements mapped"
+        f"household API on {state['portal']}; ingest, preprocess, alerts, statements and accuracy mapped"
     )
     clients = AwsClients(Settings.from_env())
     cached = ensure_models(clients, data=data, train_end=args.start, cache=args.models)
@@ -95,6 +97,7 @@ def run_demo(args: DemoOptions) -> bool:
     print("draining the streams through ingest, preprocess, alerts and statements ...", flush=True)
     wait_until_drained(clients.settings)
     ok = print_table(clients, sent)
+    print_monitor(clients)
     print_plots(clients, sent, args.out)
     print(f"plots in {args.out.resolve()}\ndemo finished in {time.monotonic() - started:.1f} s")
     household = sorted(sent.readings_by_household)[0]
@@ -119,6 +122,14 @@ def _running_stack(settings: Settings) -> dict[str, Any]:
     os.environ.update(stack_environment(state))
     reset_clients()
     return state
+
+
+def print_monitor(clients: AwsClients) -> None:
+    """What `wattcast monitor` shows: production error against the models' test error."""
+    report = monitor_report(
+        DynamoAccuracyStore(clients), S3Baselines(clients), clients.settings.accuracy_window_days
+    )
+    print("\n".join(["", "wattcast monitor:", *format_report(report), ""]))
 
 
 def print_statement(household: str, month: Month, out: Path) -> None:

@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 # Where each function's Runtime API listens unless --runtime-api says otherwise (loopback by default;
 # docker-compose binds 0.0.0.0 so the function containers reach it).
-DEFAULT_PORTS = {"ingest": 9001, "preprocess": 9002, "alerts": 9003, "statements": 9005}
+DEFAULT_PORTS = {"ingest": 9001, "preprocess": 9002, "alerts": 9003, "statements": 9005, "accuracy": 9006}
 DEFAULT_HOST = "127.0.0.1"
 
 
@@ -41,6 +41,7 @@ def short_names(settings: Settings) -> dict[str, str]:
         settings.preprocess_function: "preprocess",
         settings.alerts_function: "alerts",
         settings.statements_function: "statements",
+        settings.accuracy_function: "accuracy",
     }
 
 

@@ -94,10 +94,18 @@ def statements_mapping(settings: Settings) -> EventSourceMapping:
     )
 
 
+def accuracy_mapping(settings: Settings) -> EventSourceMapping:
+    """The forecasted stream's consumer: every issued forecast scored as its hours close."""
+    return _stream_mapping(
+        settings, "accuracy", "services.accuracy.handler.lambda_handler", settings.forecasted_stream
+    )
+
+
 def default_mappings(settings: Settings) -> list[EventSourceMapping]:
     return [
         ingest_mapping(settings),
         preprocess_mapping(settings),
         alerts_mapping(settings),
         statements_mapping(settings),
+        accuracy_mapping(settings),
     ]

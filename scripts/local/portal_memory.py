@@ -169,6 +169,14 @@ class MemoryStatements:
 
 
 @dataclass
+class MemoryDriftMarks:
+    marks: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def mark(self, household_id: str) -> Mapping[str, Any] | None:
+        return self.marks.get(household_id)
+
+
+@dataclass
 class MemoryStores:
     hours: MemoryHours = field(default_factory=MemoryHours)
     forecasts: MemoryForecasts = field(default_factory=MemoryForecasts)
@@ -178,6 +186,7 @@ class MemoryStores:
     notifier: MemoryNotifier = field(default_factory=MemoryNotifier)
     pipeline: MemoryPipeline = field(default_factory=MemoryPipeline)
     statements: MemoryStatements = field(default_factory=MemoryStatements)
+    drift: MemoryDriftMarks = field(default_factory=MemoryDriftMarks)
 
     @property
     def portal(self) -> PortalPorts:
@@ -189,6 +198,7 @@ class MemoryStores:
             self.clocks,
             self.pipeline,
             self.statements,
+            self.drift,
         )
 
     @property

@@ -13,7 +13,7 @@ import os
 import time
 from typing import Any
 
-from scripts.local.bootstrap import bootstrap, create_alerts_topic
+from scripts.local.bootstrap import bootstrap, create_alerts_topic, create_operations_topic
 from scripts.local.emulator import MotoEmulator, use_emulator_environment
 from scripts.local.esm.checkpoints import JsonFileCheckpointStore
 from scripts.local.esm.invokers import InProcessInvoker
@@ -21,6 +21,7 @@ from scripts.local.esm.runner import MappingRunner
 from scripts.local.esm.status import status_path
 from scripts.local.forecaster_process import ForecasterProcess
 from scripts.local.mappings import EventSourceMapping, default_mappings
+from scripts.local.metrics_collector import MetricsCollection
 from scripts.local.portal_process import PortalProcess
 from scripts.local.schedule import Schedule
 from services.core.clients import AwsClients, reset_clients
@@ -28,6 +29,7 @@ from services.core.settings import Settings
 
 logger = logging.getLogger(__name__)
 ALERTS_SWEEP_HANDLER = "services.portal.handler.alerts_handler"  # a scheduled event: the sweep
+DRIFT_SWEEP_HANDLER = "services.accuracy.handler.sweep_handler"
 
 
 class EmbeddedStack:
@@ -52,6 +54,7 @@ class EmbeddedStack:
         self.clients: AwsClients | None = None
         self.forecaster: ForecasterProcess | None = None
         self.portal: PortalProcess | None = None
+        self.metrics: MetricsCollection | None = None
 
     def start(
         self,
@@ -67,9 +70,11 @@ class EmbeddedStack:
         reset_clients()
         settings = self._settings or Settings.from_env()
         self.clients = AwsClients(settings)
+        self.metrics = MetricsCollection(settings.stack_dir)
+        self.metrics.start()  # before any process starts: each inherits where to copy its metrics
         if create_resources:
             bootstrap(self.clients, readings_shards=self._readings_shards)
-        self._use_alerts_topic()
+        self._use_topics()
         if forecaster:
             self.start_forecaster()
         if portal:
@@ -80,28 +85,51 @@ class EmbeddedStack:
         return self.endpoint
 
     def start_schedules(self) -> None:
-        """The silent-meter sweep every `silent_sweep_interval_seconds`, as EventBridge runs it."""
+        """The silent-meter sweep every `silent_sweep_interval_seconds` and the fleet's drift check every
+        `drift_sweep_interval_seconds`, as EventBridge runs them."""
         assert self.clients is not None
         settings = self.clients.settings
         region = self.clients.s3.meta.region_name or "us-east-1"
-        schedule = Schedule(
-            InProcessInvoker(ALERTS_SWEEP_HANDLER),
-            function_name=settings.alerts_function,
-            rule_arn=f"arn:aws:events:{region}:123456789012:rule/{settings.alerts_function}-sweep",
-            interval_seconds=settings.silent_sweep_interval_seconds,
-            timeout_seconds=settings.alerts_function_timeout_seconds,
-        )
-        schedule.start()
-        self.schedules.append(schedule)
+        for handler, function, interval, timeout in (
+            (
+                ALERTS_SWEEP_HANDLER,
+                settings.alerts_function,
+                settings.silent_sweep_interval_seconds,
+                settings.alerts_function_timeout_seconds,
+            ),
+            (
+                DRIFT_SWEEP_HANDLER,
+                settings.accuracy_function,
+                settings.drift_sweep_interval_seconds,
+                settings.accuracy_function_timeout_seconds,
+            ),
+        ):
+            schedule = Schedule(
+                InProcessInvoker(handler),
+                function_name=function,
+                rule_arn=f"arn:aws:events:{region}:123456789012:rule/{function}-sweep",
+                interval_seconds=interval,
+                timeout_seconds=timeout,
+            )
+            schedule.start()
+            self.schedules.append(schedule)
 
-    def _use_alerts_topic(self) -> None:
-        """The alerts function reads the topic's ARN from WATTCAST_ALERTS_TOPIC_ARN, as on AWS."""
+    def _use_topics(self) -> None:
+        """The functions read the topics' ARNs from WATTCAST_ALERTS_TOPIC_ARN and
+        WATTCAST_OPERATIONS_TOPIC_ARN, as on AWS."""
         assert self.clients is not None
         settings = self.clients.settings
+        changes = {}
         if not settings.alerts_topic_arn:
-            os.environ["WATTCAST_ALERTS_TOPIC_ARN"] = arn = create_alerts_topic(self.clients)
+            os.environ["WATTCAST_ALERTS_TOPIC_ARN"] = changes["alerts_topic_arn"] = create_alerts_topic(
+                self.clients
+            )
+        if not settings.operations_topic_arn:
+            arn = create_operations_topic(self.clients)
+            os.environ["WATTCAST_OPERATIONS_TOPIC_ARN"] = changes["operations_topic_arn"] = arn
+        if changes:
             reset_clients()
-            self.clients = AwsClients(settings.replace(alerts_topic_arn=arn))
+            self.clients = AwsClients(settings.replace(**changes))
 
     def start_portal(self) -> str:
         """The household API's local gateway on loopback (WATTCAST_PORTAL_URL)."""
@@ -182,6 +210,9 @@ class EmbeddedStack:
             self.portal = None
             os.environ.pop("WATTCAST_PORTAL_URL", None)
         os.environ.pop("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", None)
+        if self.metrics is not None:
+            self.metrics.stop()
+            self.metrics = None
         if self._emulator is not None:
             self._emulator.stop()
             self._emulator = None

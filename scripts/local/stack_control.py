@@ -3,6 +3,7 @@ a state file in the stack folder."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -17,8 +18,10 @@ from typing import Any
 from scripts.local.emulator import DEFAULT_REGION, EMULATOR_CREDENTIALS, use_emulator_environment
 from scripts.local.esm.status import read_status, status_path
 from scripts.local.mappings import default_mappings
+from scripts.local.metrics_collector import collected, format_metrics, metrics_file
 from scripts.local.stack import EmbeddedStack
 from scripts.local.termination import Termination
+from services.core.clients import reset_clients
 from services.core.errors import WattcastError
 from services.core.settings import Settings
 
@@ -67,6 +70,8 @@ def stack_environment(state: dict[str, Any]) -> dict[str, str]:
         env["WATTCAST_PORTAL_URL"] = state["portal"]
     if state.get("alerts_topic_arn"):
         env["WATTCAST_ALERTS_TOPIC_ARN"] = state["alerts_topic_arn"]
+    if state.get("operations_topic_arn"):
+        env["WATTCAST_OPERATIONS_TOPIC_ARN"] = state["operations_topic_arn"]
     return env
 
 
@@ -157,6 +162,7 @@ def serve_foreground(settings: Settings, *, port: int) -> None:
             "forecaster": stack.forecaster.url if stack.forecaster else None,
             "portal": stack.portal.url if stack.portal else None,
             "alerts_topic_arn": os.environ.get("WATTCAST_ALERTS_TOPIC_ARN"),
+            "operations_topic_arn": os.environ.get("WATTCAST_OPERATIONS_TOPIC_ARN"),
         }
         settings.stack_dir.mkdir(parents=True, exist_ok=True)
         state_file(settings).write_text(json.dumps(state))
@@ -186,7 +192,12 @@ def stop(settings: Settings) -> int | None:
 def status_report(settings: Settings, state: dict[str, Any]) -> dict[str, Any]:
     files = [status_path(settings.stack_dir, m.function_name) for m in default_mappings(settings)]
     mappings = [status for status in map(read_status, files) if status is not None]
-    return {"stack": state, "emulator_reachable": _reachable(state["endpoint"]), "mappings": mappings}
+    return {
+        "stack": state,
+        "emulator_reachable": _reachable(state["endpoint"]),
+        "mappings": mappings,
+        "metrics": [dataclasses.asdict(s) for s in collected(metrics_file(settings.stack_dir))],
+    }
 
 
 def format_status(report: dict[str, Any]) -> str:
@@ -196,7 +207,8 @@ def format_status(report: dict[str, Any]) -> str:
         lines.append(f"forecaster on {state['forecaster']}")
     if state.get("portal"):
         lines.append(f"household API on {state['portal']} (tokens: wattcast portal token --household ID)")
-    return "\n".join([*lines, *map(format_mapping_status, report["mappings"])])
+    mappings = map(format_mapping_status, report["mappings"])
+    return "\n".join([*lines, *mappings, *format_metrics(report.get("metrics", []))])
 
 
 def format_mapping_status(mapping: dict[str, Any]) -> str:
@@ -226,3 +238,14 @@ def _reachable(endpoint: str) -> bool:
     except OSError:
         return False
     return True
+
+
+def use_local_stack_unless_pointed() -> None:
+    """The running local stack when the environment names no endpoint and one runs; else the
+    environment as it is (AWS, or an emulator it points at)."""
+    if os.environ.get("AWS_ENDPOINT_URL"):
+        return
+    state = read_state(Settings.from_env())
+    if state is not None:
+        os.environ.update(stack_environment(state))
+        reset_clients()

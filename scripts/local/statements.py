@@ -4,14 +4,11 @@ running local stack (when the environment points at no endpoint) or what the env
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from scripts.local.stack_control import read_state, stack_environment
-from services.core.clients import reset_clients
+from scripts.local.stack_control import use_local_stack_unless_pointed
 from services.core.errors import WattcastError
-from services.core.settings import Settings
 from services.portal import requests
 from services.portal.handler import portal_ports
 from services.portal.statements import write_month
@@ -39,7 +36,7 @@ class Written:
 
 def write_statements(request: StatementRequest) -> list[Written]:
     month = requests.month(request.month)
-    _use_local_stack_unless_pointed()
+    use_local_stack_unless_pointed()
     ids = [requests.household_id(request.household_id)] if request.household_id else None
     run = write_month(portal_ports(), month, ids)
     if ids and run.nothing_stored:
@@ -53,14 +50,3 @@ def write_statements(request: StatementRequest) -> list[Written]:
         html.write_text(generated.html, encoding="utf-8")
         written.append(Written(generated.household_id, str(month), pdf, html, generated.seconds))
     return written
-
-
-def _use_local_stack_unless_pointed() -> None:
-    """The running local stack when the environment names no endpoint and one runs; else the
-    environment as it is (AWS, or an emulator it points at)."""
-    if os.environ.get("AWS_ENDPOINT_URL"):
-        return
-    state = read_state(Settings.from_env())
-    if state is not None:
-        os.environ.update(stack_environment(state))
-        reset_clients()

@@ -27,4 +27,6 @@ def table_specs(settings: Settings) -> list[TableSpec]:
         TableSpec(settings.settings_table, "household_id"),
         # A household's alerts (alert#<key>) and the alert machines' states (state#<name>).
         TableSpec(settings.alerts_table, "household_id", "alert_key"),
+        # Production accuracy: hour#, day#, month# scores, the rolling error and the drift mark.
+        TableSpec(settings.accuracy_table, "household_id", "score_key", ttl_attribute="expires_at"),
     ]

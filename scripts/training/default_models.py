@@ -1,7 +1,9 @@
 """Make sure the endpoint has models: upload cached bundles, or train quick default ones first.
 
 Targets are the settings' names (`lstm_target_model`, `prophet_default_model`) under the models
-prefix, where the multi-model endpoint fetches them. Bundles are cached under `out/models/`.
+prefix, where the multi-model endpoint fetches them, each with its metadata sidecar beside it. Each
+slot's model pointer is created naming them when it has none yet (a promoted champion is left alone),
+so preprocess and production scoring find them. Bundles are cached under `out/models/`.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ import logging
 import tempfile
 from pathlib import Path
 
-from botocore.exceptions import ClientError
-
+from scripts.registry.bundles import S3Bundles
+from scripts.registry.promotion import ensure_pointer
 from scripts.training.lstm import LstmOptions, train_lstm
 from scripts.training.prophet import ProphetOptions, train_default
 from services.core.clients import AwsClients
+from services.core.model_pointer import ModelSlot, SsmPointers, fixed_target
 
 logger = logging.getLogger(__name__)
 DEFAULT_CACHE = Path("out/models")
@@ -23,32 +26,28 @@ DEFAULT_CACHE = Path("out/models")
 def ensure_models(
     clients: AwsClients, *, data: Path, train_end: str, cache: Path = DEFAULT_CACHE
 ) -> dict[str, str]:
-    """Upload (training first if needed) every model the pipeline asks for; returns target -> source."""
+    """Upload (training first if needed) every model the pipeline asks for, with its sidecar, and
+    point each slot without a pointer at it; returns target (or pointer) -> what was done."""
     settings = clients.settings
+    bundles, pointers = S3Bundles(clients), SsmPointers(clients)
     sources = {}
-    for target, train in (
-        (settings.lstm_target_model, _quick_lstm),
-        (settings.prophet_default_model, _default_prophet),
-    ):
-        key = settings.models_prefix + target
-        if _exists(clients, settings.data_bucket, key):
-            sources[target] = "already in S3"
-            continue
-        local = cache / target
-        if not local.exists():
-            print(f"training {target} on {data.name} (before {train_end}) ...", flush=True)
-            train(data, train_end, local)
-        clients.s3.upload_file(str(local), settings.data_bucket, key)
-        sources[target] = str(local)
+    for slot, train in ((ModelSlot.LSTM, _quick_lstm), (ModelSlot.PROPHET_DEFAULT, _default_prophet)):
+        target = fixed_target(settings, slot)
+        if bundles.exists(target):
+            sources[target] = "already in S3" + (
+                " (sidecar added)" if bundles.backfill_sidecar(target) else ""
+            )
+        else:
+            local = cache / target
+            if not local.exists():
+                print(f"training {target} on {data.name} (before {train_end}) ...", flush=True)
+                train(data, train_end, local)
+            bundles.publish_new(local, target)
+            sources[target] = str(local)
+        pointer = ensure_pointer(slot, pointers, settings)
+        if pointer is not None:
+            sources[str(pointers.name(slot))] = f"champion {pointer.champion}"
     return sources
-
-
-def _exists(clients: AwsClients, bucket: str, key: str) -> bool:
-    try:
-        clients.s3.head_object(Bucket=bucket, Key=key)
-    except ClientError:
-        return False
-    return True
 
 
 def _quick_lstm(data: Path, train_end: str, out: Path) -> None:

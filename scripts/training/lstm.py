@@ -2,7 +2,9 @@
 
 Windows come from `services.core.features` (the code the bundle serves with), scaled per window so a
 household is forecast on its own scale. Validation is the end of the training period; the test is
-every hour from `--train-end` on, so every reported metric is out of sample.
+every hour from `--train-end` on, so every reported metric is out of sample. The data is the UCI house
+or, retraining from live data, every household of the hourly table: each household's windows are
+made from its own series and pooled.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 import logging
 import os
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +60,21 @@ class Split:
 
 def split_windows(series: features.HourlySeries, options: LstmOptions) -> Split:
     """Train: targets end before `train_end` (validation: its last days); test: targets from it on."""
+    (split,) = split_fleet([series], options)
+    return split
+
+
+def split_fleet(fleet: Sequence[features.HourlySeries], options: LstmOptions) -> list[Split]:
+    """Each series' split; a DataError unless some series has a training window."""
+    splits = [_split_one(series, options) for series in fleet]
+    if not any(len(split.train) for split in splits):
+        raise DataError(
+            f"no training windows end before {options.train_end} minus {options.validation_days} days"
+        )
+    return splits
+
+
+def _split_one(series: features.HourlySeries, options: LstmOptions) -> Split:
     spec = features.WindowSpec(options.lookback, options.horizon)
     end_hour = int(utc_timestamp(options.train_end).timestamp()) // features.SECONDS_PER_HOUR
     windows = features.training_windows(series, spec)
@@ -65,11 +83,15 @@ def split_windows(series: features.HourlySeries, options: LstmOptions) -> Split:
     train = last_target < validation_start
     validation = (last_target >= validation_start) & (last_target < end_hour)
     test = windows.origins + 1 >= end_hour
-    if not train.any():
-        raise DataError(
-            f"no training windows end before {options.train_end} minus {options.validation_days} days"
-        )
     return Split(_subset(windows, train), _subset(windows, validation), _subset(windows, test))
+
+
+def pooled(windows: Sequence[features.Windows]) -> features.Windows:
+    """Windows of several series as one set (order kept)."""
+    return features.Windows(*(np.concatenate([getattr(w, name) for w in windows]) for name in _WINDOW_FIELDS))
+
+
+_WINDOW_FIELDS = ("inputs", "targets", "actual_kw", "origins", "target_mean", "target_std")
 
 
 def _subset(windows: features.Windows, mask: np.ndarray) -> features.Windows:
@@ -157,13 +179,18 @@ def kw_weights(windows: features.Windows) -> np.ndarray:
 
 def evaluate(model: Any, series: features.HourlySeries, test: features.Windows) -> dict[str, Any]:
     """Next-hour and per-lead RMSE on test windows where persistence and same-hour-yesterday exist."""
-    power = series.values[:, features.HOURLY_MEASURES.index(features.TARGET)]
-    last = power[test.origins - series.start]
-    leads = np.arange(1, test.actual_kw.shape[1] + 1)
-    yesterday_index = test.origins[:, None] + leads[None, :] - 24 - series.start
-    yesterday = power[yesterday_index]
-    usable = ~np.isnan(last) & ~np.isnan(yesterday).any(axis=1)
-    scored = _subset(test, usable)
+    return evaluate_fleet(model, [(series, test)])
+
+
+def evaluate_fleet(
+    model: Any, tests: Sequence[tuple[features.HourlySeries, features.Windows]]
+) -> dict[str, Any]:
+    """`evaluate` over each series' test windows, pooled."""
+    parts = [_baselines(series, test) for series, test in tests]
+    scored = pooled([p[0] for p in parts])
+    if not len(scored):
+        raise DataError("no test windows from --train-end on with persistence and yesterday measured")
+    last, yesterday = (np.concatenate([p[k] for p in parts]) for k in (1, 2))
     predicted = scored.to_kw(model.predict(scored.inputs, batch_size=1024, verbose=0))
     actual = scored.actual_kw
 
@@ -171,21 +198,32 @@ def evaluate(model: Any, series: features.HourlySeries, test: features.Windows) 
         error = forecast - actual if lead is None else forecast[:, lead] - actual[:, lead]
         return float(np.sqrt(np.mean(error**2)))
 
-    persistence = np.repeat(last[usable][:, None], actual.shape[1], axis=1)
+    persistence = np.repeat(last[:, None], actual.shape[1], axis=1)
     return {
-        "test_windows": int(usable.sum()),
+        "test_windows": len(scored),
         "test_rmse_kw": round(rmse(predicted, 0), 4),
         "test_mae_kw": round(float(np.mean(np.abs(predicted[:, 0] - actual[:, 0]))), 4),
+        "test_mean_kw": round(float(np.mean(actual)), 4),  # production drift compares errors relative to it
         "persistence_rmse_kw": round(rmse(persistence, 0), 4),
-        "same_hour_yesterday_rmse_kw": round(rmse(yesterday[usable], 0), 4),
+        "same_hour_yesterday_rmse_kw": round(rmse(yesterday, 0), 4),
         "rmse_by_lead_kw": [round(rmse(predicted, k), 4) for k in range(actual.shape[1])],
         "persistence_rmse_by_lead_kw": [round(rmse(persistence, k), 4) for k in range(actual.shape[1])],
-        "same_hour_yesterday_rmse_by_lead_kw": [
-            round(rmse(yesterday[usable], k), 4) for k in range(actual.shape[1])
-        ],
+        "same_hour_yesterday_rmse_by_lead_kw": [round(rmse(yesterday, k), 4) for k in range(actual.shape[1])],
         "test_from": features.hour_ts(int(scored.origins.min()) + 1),
         "test_to": features.hour_ts(int(scored.origins.max()) + 1),
     }
+
+
+def _baselines(
+    series: features.HourlySeries, test: features.Windows
+) -> tuple[features.Windows, np.ndarray, np.ndarray]:
+    """The test windows where persistence and same-hour-yesterday exist, with those baselines."""
+    power = series.values[:, features.HOURLY_MEASURES.index(features.TARGET)]
+    last = power[test.origins - series.start]
+    leads = np.arange(1, test.actual_kw.shape[1] + 1)
+    yesterday = power[test.origins[:, None] + leads[None, :] - 24 - series.start]
+    usable = ~np.isnan(last) & ~np.isnan(yesterday).any(axis=1)
+    return _subset(test, usable), last[usable], yesterday[usable]
 
 
 def next_hour_rmse(model: Any, windows: features.Windows) -> float:
@@ -219,14 +257,14 @@ def plot_fortnight(model: Any, test: features.Windows, path: Path) -> None:
     plt.close(figure)
 
 
-def _train_members(model: Any, series: features.HourlySeries, options: LstmOptions) -> Any:
+def _train_members(model: Any, fleet: Sequence[features.HourlySeries], options: LstmOptions) -> Any:
     if options.gbm is None:
         return None
     from scripts.training.members import train_members
 
     return train_members(
         model,
-        series,
+        fleet,
         lookback=options.lookback,
         end_hour=int(utc_timestamp(options.train_end).timestamp()) // features.SECONDS_PER_HOUR,
         validation_days=options.validation_days,
@@ -235,34 +273,53 @@ def _train_members(model: Any, series: features.HourlySeries, options: LstmOptio
 
 
 def bundle_metadata(
-    trained: LstmOptions, series: features.HourlySeries, *, version: str, **extra: Any
+    trained: LstmOptions,
+    series: features.HourlySeries | Sequence[features.HourlySeries],
+    *,
+    version: str,
+    **extra: Any,
 ) -> dict[str, Any]:
     """The bundle's metadata for a model `build_model(trained)` made, trained on `series`."""
+    fleet = [series] if isinstance(series, features.HourlySeries) else list(series)
     return fmt.lstm_metadata(
         version=version,
         lookback=extra.pop("lookback", trained.lookback),
         horizon=trained.horizon,
         channels=list(features.CHANNELS),
         target=features.TARGET,
-        data_range=[features.hour_ts(series.start), features.hour_ts(series.last)],
+        data_range=[
+            features.hour_ts(min(s.start for s in fleet)),
+            features.hour_ts(max(s.last for s in fleet)),
+        ],
         runtimes=["onnxruntime", "tensorflow"] if trained.onnx else ["tensorflow"],
         **extra,
     )
 
 
-def train_lstm(options: LstmOptions) -> dict[str, Any]:
+def train_lstm(
+    options: LstmOptions, fleet: Mapping[str, features.HourlySeries] | None = None
+) -> dict[str, Any]:
+    """Train on `options.data` (the UCI house, h000) or on `fleet` (household -> its hourly series,
+    e.g. `scripts.data.hourly_store.store_series`); write the bundle and metrics to `options.out`."""
     import keras
 
     keras.utils.set_random_seed(options.seed)
     started = time.monotonic()
-    series = hourly_series(load_uci(options.data))
-    split = split_windows(series, options)
+    source = {"source": "store"} if fleet is not None else {"source": f"uci:{options.data.name}"}
+    fleet = fleet if fleet is not None else {"h000": hourly_series(load_uci(options.data))}
+    households, series = sorted(fleet), [fleet[h] for h in sorted(fleet)]
+    splits = split_fleet(series, options)
+    split = Split(*(pooled([getattr(s, part) for s in splits]) for part in ("train", "validation", "test")))
     logger.info(
-        "windows: %d train, %d validation, %d test", len(split.train), len(split.validation), len(split.test)
+        "windows of %d households: %d train, %d validation, %d test",
+        len(households),
+        len(split.train),
+        len(split.validation),
+        len(split.test),
     )
     model = build_model(options)
     training = fit(model, split, options)
-    metrics = {**evaluate(model, series, split.test), **training}
+    metrics = {**evaluate_fleet(model, list(zip(series, (s.test for s in splits), strict=True))), **training}
     metrics["validation_rmse_kw"] = round(next_hour_rmse(model, split.validation), 4)
     metrics["lstm_train_seconds"] = round(time.monotonic() - started, 1)
     metrics["cpu_count"] = os.cpu_count()
@@ -273,12 +330,14 @@ def train_lstm(options: LstmOptions) -> dict[str, Any]:
         extra = blended.metadata
     metrics["train_seconds"] = round(time.monotonic() - started, 1)
     options.out.mkdir(parents=True, exist_ok=True)
-    plot_fortnight(model, split.test, options.out / "forecast_vs_actual.png")
+    plot_fortnight(model, max((s.test for s in splits), key=len), options.out / "forecast_vs_actual.png")
     metadata = bundle_metadata(
         options,
         series,
-        version=time.strftime("%Y%m%d%H%M%S"),
+        version=time.strftime("%Y%m%d%H%M%S", time.gmtime()),
         metrics=metrics,
+        **source,
+        households=len(households),
         **extra,
         train_end=options.train_end,
         trained_on=[

@@ -8,6 +8,7 @@ the packaged bundle through its handler.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,21 +62,25 @@ def lstm_forecast_kw(
 
 def train_members(
     model: Any,
-    series: features.HourlySeries,
+    fleet: Sequence[features.HourlySeries],
     *,
     lookback: int,
     end_hour: int,
     validation_days: int,
     options: GbmOptions,
 ) -> BlendedMembers:
-    rows = lead_dataset(series, options.horizon)
-    validation_start = end_hour - validation_days * 24
-    last_target = rows.origins + options.horizon
-    train = rows.subset(last_target < validation_start)
-    validation = rows.subset((rows.origins + 1 >= validation_start) & (last_target < end_hour))
-    test = rows.subset(rows.origins + 1 >= end_hour)
+    """The GBM and the blend over every series' rows (one series: the UCI house; or each household)."""
+    parts = [_split_rows(lead_dataset(s, options.horizon), end_hour, validation_days, options) for s in fleet]
+    train, validation, test = (_pooled([p[k] for p in parts]) for k in range(3))
     gbm = train_gbm(train, validation, options)
-    lstm_validation = lstm_forecast_kw(model, series, validation.origins, lookback)
+
+    def lstm_kw(part: int) -> Floats:
+        forecasts = [
+            lstm_forecast_kw(model, s, p[part].origins, lookback) for s, p in zip(fleet, parts, strict=True)
+        ]
+        return np.concatenate(forecasts)
+
+    lstm_validation = lstm_kw(1)
     weights = fit_weights(lstm_validation, gbm.validation_kw, validation.actual_kw)
     validation_point = _point(Blend(weights, {}), lstm_validation, gbm.validation_kw)
     blend = Blend(weights, fit_band(validation_point, validation.actual_kw))
@@ -86,7 +91,7 @@ def train_members(
         lead_count=len(features.LEAD_FEATURES),
     )
     levels = level_range(train)
-    lstm_test = lstm_forecast_kw(model, series, test.origins, lookback)
+    lstm_test = lstm_kw(2)
     metrics = score_members(served_gbm_kw(onnx_model, test, levels), lstm_test, blend, test)
     metrics["gbm_train_seconds"] = gbm.seconds
     metrics["gbm_trees"] = int(sum(b.num_trees() for b in gbm.boosters))
@@ -106,6 +111,22 @@ def train_members(
         "quantiles": list(blend.band_z),
     }
     return BlendedMembers(onnx_model, metadata, metrics)
+
+
+def _split_rows(
+    rows: LeadRows, end_hour: int, validation_days: int, options: GbmOptions
+) -> tuple[LeadRows, LeadRows, LeadRows]:
+    validation_start = end_hour - validation_days * 24
+    last_target = rows.origins + options.horizon
+    train = rows.subset(last_target < validation_start)
+    validation = rows.subset((rows.origins + 1 >= validation_start) & (last_target < end_hour))
+    return train, validation, rows.subset(rows.origins + 1 >= end_hour)
+
+
+def _pooled(rows: Sequence[LeadRows]) -> LeadRows:
+    return LeadRows(
+        *(np.concatenate([getattr(r, name) for r in rows]) for name in ("inputs", "actual_kw", "origins"))
+    )
 
 
 def level_range(train: LeadRows) -> list[float]:

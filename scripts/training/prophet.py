@@ -22,8 +22,9 @@ import multiprocessing
 import os
 import time
 from calendar import monthrange
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib.resources import as_file
 from pathlib import Path
@@ -34,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from model_bundles import handler_source
+from scripts.data.errors import DataError
 from scripts.data.simulate import apply_profile, household_profiles
 from scripts.data.uci import hourly_series, load_uci
 from scripts.training.package import package_prophet
@@ -43,6 +45,7 @@ from services.core import features
 logger = logging.getLogger(__name__)
 AS_OF_DAY = 15  # the day the MAPE is measured from
 AS_OF_DAYS = (8, 15, 22)  # the days the interval's coverage counts
+MIN_HISTORY_DAYS = 14  # a stored household with fewer measured days before train_end gets no model
 
 
 @dataclass(frozen=True)
@@ -213,13 +216,14 @@ def summarise(cases: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def train_household(household_id: str, options: ProphetOptions) -> dict[str, Any]:
-    """Fit, evaluate and package one household (runs in a worker process)."""
+def train_household(
+    household_id: str, options: ProphetOptions, series: features.HourlySeries | None = None
+) -> dict[str, Any]:
+    """Fit, evaluate and package one household (runs in a worker process): on its stored `series`
+    when given, else on the UCI house as simulated for it."""
     logging.getLogger("cmdstanpy").setLevel(logging.WARNING)
     started = time.monotonic()
-    frame = load_uci(options.data)
-    profiles = {p.household_id: p for p in household_profiles(_index(household_id) + 1, seed=options.seed)}
-    series = hourly_series(apply_profile(frame, profiles[household_id]))
+    series = series if series is not None else simulated_series(household_id, options)
     daily = daily_kwh_of(series)
     history = daily[daily.index < pd.Timestamp(options.train_end)]
     model = fit(history, options.uncertainty_samples)
@@ -227,7 +231,7 @@ def train_household(household_id: str, options: ProphetOptions) -> dict[str, Any
     folder = options.out / household_id
     folder.mkdir(parents=True, exist_ok=True)
     metadata = fmt.prophet_metadata(
-        version=time.strftime("%Y%m%d%H%M%S"),
+        version=time.strftime("%Y%m%d%H%M%S", time.gmtime()),
         household_id=household_id,
         data_range=[str(history.index.min().date()), str(history.index.max().date())],
         metrics={k: v for k, v in metrics.items() if k != "by_month"},
@@ -241,6 +245,12 @@ def train_household(household_id: str, options: ProphetOptions) -> dict[str, Any
     if household_id == options.households[0]:
         plot_month(model, metadata, daily, folder / "components.png")
     return {"household_id": household_id, **{k: v for k, v in metrics.items() if k != "by_month"}}
+
+
+def simulated_series(household_id: str, options: ProphetOptions) -> features.HourlySeries:
+    frame = load_uci(options.data)
+    profiles = {p.household_id: p for p in household_profiles(_index(household_id) + 1, seed=options.seed)}
+    return hourly_series(apply_profile(frame, profiles[household_id]))
 
 
 def _index(household_id: str) -> int:
@@ -264,14 +274,23 @@ def plot_month(model: Any, metadata: dict[str, Any], daily: pd.Series, path: Pat
     path.write_bytes(image)
 
 
-def train_prophet(options: ProphetOptions, progress: bool = True) -> dict[str, Any]:
+def train_prophet(
+    options: ProphetOptions,
+    progress: bool = True,
+    fleet: Mapping[str, features.HourlySeries] | None = None,
+) -> dict[str, Any]:
+    """One model per household of `options.households` (simulated from the UCI house), or of `fleet`
+    (household -> its stored hourly series) when given."""
+    if fleet is not None:
+        options = replace(options, households=tuple(sorted(fleet)))
+    series = fleet or {}
     started = time.monotonic()
     results: list[dict[str, Any]] = []
     bar = _progress(len(options.households), progress)
     workers = max(1, min(options.workers, len(options.households)))
     # spawn, not fork: a fork of a process whose runtimes (onnxruntime, OpenMP) run threads can die
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(train_household, h, options) for h in options.households]
+        futures = [pool.submit(train_household, h, options, series.get(h)) for h in options.households]
         for future in as_completed(futures):
             results.append(future.result())
             bar.update(1)
@@ -282,13 +301,19 @@ def train_prophet(options: ProphetOptions, progress: bool = True) -> dict[str, A
         "minutes": round(minutes, 2),
         "households_per_minute": round(len(results) / minutes, 1),
         "workers": options.workers,
-        "rest_of_month_mape_pct": round(float(np.mean([r["rest_of_month_mape_pct"] for r in results])), 2),
-        "naive_mape_pct": round(float(np.mean([r["naive_mape_pct"] for r in results])), 2),
+        "rest_of_month_mape_pct": _mean_of(results, "rest_of_month_mape_pct"),
+        "naive_mape_pct": _mean_of(results, "naive_mape_pct"),
         "per_household": sorted(results, key=lambda r: r["household_id"]),
     }
     options.out.mkdir(parents=True, exist_ok=True)
     (options.out / "metrics.json").write_text(json.dumps(summary, indent=2))
     return summary
+
+
+def _mean_of(results: list[dict[str, Any]], key: str) -> float | None:
+    """The households' mean, over those with a whole month after train_end (None if none has)."""
+    values = [r[key] for r in results if r[key] is not None]
+    return round(float(np.mean(values)), 2) if values else None
 
 
 def _progress(total: int, enabled: bool) -> Any:
@@ -297,16 +322,19 @@ def _progress(total: int, enabled: bool) -> Any:
     return tqdm(total=total, unit="household", desc="prophet", disable=not enabled)
 
 
-def train_default(options: ProphetOptions, household_id: str = "h000") -> Path:
-    """The fallback model for households without their own: the UCI house's model, with the
-    month-to-date level adjustment on, so it forecasts any household on that household's scale."""
+def train_default(
+    options: ProphetOptions, household_id: str = "h000", series: features.HourlySeries | None = None
+) -> Path:
+    """The fallback model for households without their own: one household's model (the UCI house, or
+    the stored `series` of `household_id`), with the month-to-date level adjustment on, so it
+    forecasts any household on that household's scale."""
     logging.getLogger("cmdstanpy").setLevel(logging.WARNING)
-    series = hourly_series(load_uci(options.data))
+    series = series if series is not None else hourly_series(load_uci(options.data))
     daily = daily_kwh_of(series)
     history = daily[daily.index < pd.Timestamp(options.train_end)]
     model = fit(history, options.uncertainty_samples)
     metadata = fmt.prophet_metadata(
-        version=time.strftime("%Y%m%d%H%M%S"),
+        version=time.strftime("%Y%m%d%H%M%S", time.gmtime()),
         household_id="default",
         data_range=[str(history.index.min().date()), str(history.index.max().date())],
         trained_on_household=household_id,
@@ -315,3 +343,26 @@ def train_default(options: ProphetOptions, household_id: str = "h000") -> Path:
         hourly_profile_kw=hourly_profile(series, options.train_end),
     )
     return package_prophet(model, options.out / "default" / "model.tar.gz", metadata)
+
+
+def history_days(fleet: Mapping[str, features.HourlySeries], train_end: str) -> dict[str, int]:
+    """Each household's measured days before `train_end`."""
+    end = pd.Timestamp(train_end)
+    return {h: int((daily_kwh_of(s).index < end).sum()) for h, s in fleet.items()}
+
+
+def trainable(fleet: Mapping[str, features.HourlySeries], train_end: str) -> dict[str, features.HourlySeries]:
+    """The households with MIN_HISTORY_DAYS measured days before `train_end`; DataError if none."""
+    days = history_days(fleet, train_end)
+    kept = {h: s for h, s in fleet.items() if days[h] >= MIN_HISTORY_DAYS}
+    if not kept:
+        raise DataError(f"no household has {MIN_HISTORY_DAYS} measured days before {train_end}")
+    return kept
+
+
+def default_from_fleet(options: ProphetOptions, fleet: Mapping[str, features.HourlySeries]) -> Path:
+    """The default model trained on the stored household with the most measured days before
+    `train_end` (the first such id on a tie)."""
+    days = history_days(trainable(fleet, options.train_end), options.train_end)
+    household = max(sorted(days), key=lambda h: days[h])
+    return train_default(options, household, fleet[household])

@@ -33,6 +33,7 @@ class Settings:
     # Resource names (the Terraform variables have the same defaults).
     readings_stream: str = "wattcast-readings"
     hourly_stream: str = "wattcast-hourly"
+    forecasted_stream: str = "wattcast-forecasted"  # preprocess -> accuracy: the hours it has forecast
     data_bucket: str = "wattcast-data"
     raw_prefix: str = "raw/"
     dead_letter_prefix: str = "dead-letter/"

@@ -6,14 +6,17 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from services.core.bundle_format import JSON
+from services.core.emf import ServiceMetrics, invocation_metrics
+from services.core.metrics import FORECASTER
 from services.core.settings import Settings
 from services.forecaster.errors import BadRequestError, ForecasterError, ModelNotReadyError
 from services.forecaster.invocation import InvocationRequest, InvocationResponse, invoke
@@ -85,6 +88,7 @@ def create_app(
     app.extensions["forecaster"] = state
     _register_routes(app, state)
     _register_errors(app)
+    _register_metrics(app)
     if multi:
         state.load.finish()
     else:
@@ -227,6 +231,34 @@ def json_response(body: dict[str, Any], status: int = 200) -> Response:
 
 def error_body(error: ForecasterError) -> dict[str, Any]:
     return {"message": error.message, **({"field": error.field} if error.field else {})}
+
+
+def _register_metrics(app: Flask) -> None:
+    """Every request but SageMaker's health checks counts its status; invocations their time."""
+
+    @app.before_request
+    def start_clock() -> None:
+        g.metrics_started = time.monotonic()
+
+    @app.after_request
+    def count_request(response: Response) -> Response:
+        if request.path != "/ping":
+            seconds = time.monotonic() - g.get("metrics_started", time.monotonic())
+            with invocation_metrics(FORECASTER) as metrics:
+                record_request(metrics, request.path, response.status_code, seconds)
+        return response
+
+
+def record_request(metrics: ServiceMetrics, path: str, status: int, seconds: float) -> None:
+    metrics.add("Invocation4xx", int(400 <= status < 500))
+    metrics.add("Invocation5xx", int(status >= 500))
+    if is_invocation(path):
+        metrics.add("InvocationLatency", seconds * 1000)
+
+
+def is_invocation(path: str) -> bool:
+    """/invocations, /models/{name}/invoke, and locally the runtime path /endpoints/{name}/invocations."""
+    return path.endswith("/invocations") or (path.startswith("/models/") and path.endswith("/invoke"))
 
 
 def _register_errors(app: Flask) -> None:

@@ -13,6 +13,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
+from services.core.emf import invocation_metrics
+from services.core.metrics import FORECASTER
 from services.forecaster.errors import (
     BadRequestError,
     InsufficientMemoryError,
@@ -63,25 +65,30 @@ class ModelRegistry:
         model = load_model(name, Path(url), url=url, uncertainty_samples=self.uncertainty_samples)
         model.memory_bytes = max(model.memory_bytes, resident_bytes() - before)
         with self._lock:
-            self._make_room(model)
+            evicted = self._make_room(model)
             self._models[name] = model
+        _count_loaded(evicted)
         logger.info(
             "loaded %s (%s, %s, %.1f MB)", name, model.flavour, model.runtime_name, model.memory_bytes / 1e6
         )
         return model
 
-    def _make_room(self, model: LoadedModel) -> None:
+    def _make_room(self, model: LoadedModel) -> int:
+        """Unload the least recently used models until `model` fits; returns how many."""
         if model.memory_bytes > self.memory_budget_bytes:
             raise InsufficientMemoryError(
                 f"model {model.name} needs {model.memory_bytes / 1e6:.1f} MB, "
                 f"more than the whole budget of {self.memory_budget_bytes / 1e6:.1f} MB"
             )
+        unloaded = 0
         while self._models and (
             len(self._models) >= self.max_models
             or self.used_bytes() + model.memory_bytes > self.memory_budget_bytes
         ):
             evicted, _ = self._models.popitem(last=False)
+            unloaded += 1
             logger.info("unloaded %s (least recently used) to make room for %s", evicted, model.name)
+        return unloaded
 
     def get(self, name: str) -> LoadedModel:
         with self._lock:
@@ -109,6 +116,8 @@ class ModelRegistry:
         with self._lock:
             if self._models.pop(name, None) is None:
                 raise ModelNotFoundError(f"model {name} is not loaded")
+        with invocation_metrics(FORECASTER) as metrics:  # SageMaker unloads a model to make room
+            metrics.add("ModelEvictions", 1)
 
     def list(
         self, next_page_token: str | None = None, max_results: int = 100
@@ -127,6 +136,12 @@ class ModelRegistry:
 
     def __len__(self) -> int:
         return len(self._models)
+
+
+def _count_loaded(evicted: int) -> None:
+    with invocation_metrics(FORECASTER) as metrics:
+        metrics.add("ModelLoads", 1)
+        metrics.add("ModelEvictions", evicted)
 
 
 def _encode_token(offset: int) -> str:

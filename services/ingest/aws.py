@@ -199,13 +199,15 @@ class KinesisHourlyEvents:
         by_payload = {}
         items = []
         for event in events:
-            body = {
+            body: dict[str, Any] = {
                 "type": "hour_closed",
                 "household_id": event.household_id,
                 "hour": format_ts(event.hour),
                 "revised": event.revised,
                 "day_closed": event.day_closed,
             }
+            if event.closing_arrival is not None:  # optional: consumers of older events go without
+                body["closing_arrival"] = event.closing_arrival
             data = json.dumps(body, separators=(",", ":")).encode()
             by_payload[data] = event
             items.append((event.household_id, data))

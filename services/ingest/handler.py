@@ -1,7 +1,8 @@
 """Lambda entry point of the ingest function: adapts the event, nothing more.
 
 The batch logic is `services.ingest.pipeline.ingest_batch`; this module builds its AWS ports once
-per container and turns the outcome into a partial batch response with Powertools.
+per container, turns the outcome into a partial batch response with Powertools and emits its
+metrics (services.core.emf).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from services.core.clients import get_clients, per_clients
+from services.core.emf import invocation_metrics
+from services.core.metrics import INGEST
 from services.core.partial_batch import partial_batch_response
 from services.ingest.aws import (
     DynamoAggregates,
@@ -22,7 +25,7 @@ from services.ingest.aws import (
 )
 from services.ingest.pipeline import IngestPorts, ingest_batch
 
-logger = Logger(service="wattcast-ingest")
+logger = Logger(service=INGEST)
 aws_ports = per_clients(
     lambda clients: IngestPorts(
         archive=S3Archive(clients, clients.settings),
@@ -37,6 +40,8 @@ aws_ports = per_clients(
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     ports = aws_ports()
-    outcome = ingest_batch(event.get("Records", []), ports, get_clients().settings)
+    with invocation_metrics(INGEST) as metrics:
+        outcome = ingest_batch(event.get("Records", []), ports, get_clients().settings)
+        outcome.record(metrics)
     logger.info("batch ingested", extra=outcome.summary())
     return partial_batch_response(event, outcome.failed_sequence_numbers, context)

@@ -8,18 +8,20 @@ event source mapping retries exactly those (and what follows them on their shard
 from __future__ import annotations
 
 import logging
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from services.core.emf import ServiceMetrics
 from services.core.errors import DependencyError
 from services.core.hourly import HourAggregate, group_by_hour
 from services.core.reading import Reading, Rejection, parse_record
 from services.core.settings import Settings
 from services.ingest import event_time
-from services.ingest.event_time import BatchHours, HouseholdTime
+from services.ingest.event_time import HOUR, Announcement, BatchHours, HouseholdTime
 from services.ingest.ports import (
     AggregateStore,
     DeadLetter,
@@ -49,6 +51,7 @@ class IngestOutcome:
     readings_accepted: int = 0  # minutes newly stored
     readings_already_stored: int = 0  # minutes a redelivery or a duplicate brought again
     rejected: Counter[str] = field(default_factory=Counter)
+    dead_lettered: Counter[str] = field(default_factory=Counter)  # rejected and sent, by reason
     hours_updated: int = 0
     hours_closed: int = 0
     hours_revised: int = 0
@@ -65,6 +68,14 @@ class IngestOutcome:
             "hours_revised": self.hours_revised,
             "archive_key": self.archive_key,
         }
+
+    def record(self, metrics: ServiceMetrics) -> None:
+        """The batch's metrics; zeros too, so every metric has data whenever ingest runs."""
+        metrics.add("ReadingsAccepted", self.readings_accepted)
+        metrics.add("ReadingsRejected", sum(self.dead_lettered.values()))
+        for reason, count in sorted(self.dead_lettered.items()):
+            metrics.add("ReadingsRejected", count, reason=reason)
+        metrics.add("HoursClosed", self.hours_closed + self.hours_revised)
 
 
 @dataclass
@@ -128,6 +139,9 @@ def _send_dead_letters(letters: list[DeadLetter], ports: IngestPorts, outcome: I
         unsent = letters
     for letter in unsent:
         outcome.failed_sequence_numbers.add(letter.record.sequence_number)
+    outcome.dead_lettered += Counter(letter.rejection.reason.value for letter in letters) - Counter(
+        letter.rejection.reason.value for letter in unsent
+    )
 
 
 def archive_key(records: Sequence[UserRecord], settings: Settings) -> str:
@@ -221,8 +235,15 @@ def _close_hours(stored: _Stored, ports: IngestPorts, settings: Settings, outcom
     lateness = timedelta(seconds=settings.allowed_lateness_seconds)
     plans = {h: event_time.plan(states.get(h, HouseholdTime()), hours[h], lateness) for h in sorted(hours)}
     unmarked = {h for h, plan in plans.items() if plan.marked and not _save(h, plan.marked, ports)}
+    arrivals = _arrivals(stored)
     events = [
-        HourClosed(h, a.hour, revised=a.revised, day_closed=a.day_closed)
+        HourClosed(
+            h,
+            a.hour,
+            revised=a.revised,
+            day_closed=a.day_closed,
+            closing_arrival=arrivals[h].closing(a, lateness) if h in arrivals else None,
+        )
         for h, plan in plans.items()
         if h not in unmarked
         for a in plan.announcements
@@ -234,6 +255,50 @@ def _close_hours(stored: _Stored, ports: IngestPorts, settings: Settings, outcom
             continue
         outcome.hours_closed += sum(not a.revised for a in plan.announcements)
         outcome.hours_revised += sum(a.revised for a in plan.announcements)
+
+
+@dataclass(frozen=True)
+class _Arrivals:
+    """When one household's readings of a batch reached Kinesis, to date each hour's closing."""
+
+    times: list[datetime]  # the reading times that advance the household's event time, sorted
+    earliest_from: list[float]  # earliest_from[i]: the earliest arrival of the readings times[i:]
+    by_hour: Mapping[datetime, float]  # the earliest arrival of each hour that got new minutes
+
+    @classmethod
+    def of(cls, stored: _Stored, household_id: str, groups: Mapping[datetime, HourAggregate]) -> _Arrivals:
+        first_failed = min((hour for hour in groups if (household_id, hour) in stored.failed), default=None)
+        advancing = sorted(
+            (group.hour + timedelta(minutes=minute), stored.sources[id(reading)].approximate_arrival)
+            for hour, group in groups.items()
+            if first_failed is None or hour < first_failed
+            for minute, reading in group.readings.items()
+        )
+        earliest_from: list[float] = []
+        for _, arrival in reversed(advancing):
+            earliest_from.append(min(arrival, earliest_from[-1]) if earliest_from else arrival)
+        by_hour = {
+            hour: min(stored.sources[id(r)].approximate_arrival for r in group.readings.values())
+            for hour, group in groups.items()
+            if (household_id, hour) in stored.with_new
+        }
+        return cls([t for t, _ in advancing], earliest_from[::-1], by_hour)
+
+    def closing(self, announcement: Announcement, lateness: timedelta) -> float | None:
+        """The arrival of the first reading that closed the hour (moved the event time past its end
+        plus the lateness), or for a revision that brought its late minutes; None if this batch's
+        readings did neither (a revision pending since an earlier batch)."""
+        if announcement.revised:
+            return self.by_hour.get(announcement.hour)
+        index = bisect_left(self.times, announcement.hour + HOUR + lateness)
+        return self.earliest_from[index] if index < len(self.times) else None
+
+
+def _arrivals(stored: _Stored) -> dict[str, _Arrivals]:
+    by_household: dict[str, dict[datetime, HourAggregate]] = defaultdict(dict)
+    for (household_id, hour), group in stored.groups.items():
+        by_household[household_id][hour] = group
+    return {h: _Arrivals.of(stored, h, groups) for h, groups in by_household.items()}
 
 
 def _publish(events: list[HourClosed], ports: IngestPorts) -> list[HourClosed]:

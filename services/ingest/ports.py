@@ -26,6 +26,7 @@ class HourClosed:
     hour: datetime
     revised: bool = False  # announced before; readings came for it since
     day_closed: bool = False  # every hour of its UTC day has closed
+    closing_arrival: float | None = None  # when the reading that closed (or revised) it reached Kinesis
 
 
 class RawArchive(Protocol):

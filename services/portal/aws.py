@@ -8,103 +8,22 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from datetime import date, datetime
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from services.core.clients import AwsClients
-from services.core.days import DayRollup
 from services.core.errors import DependencyError
+from services.core.forecasts_table import DynamoForecasts, calling
+from services.core.forecasts_table import query_items as _query
 from services.core.items import from_item, to_item
-from services.core.reading import format_ts, parse_ts
+from services.core.reading import parse_ts
 from services.portal.ports import StoredAlert
 
+__all__ = ["DynamoForecasts", "calling"]
 ALERT_PREFIX, STATE_PREFIX = "alert#", "state#"
-
-
-@contextmanager
-def calling(what: str) -> Iterator[None]:
-    try:
-        yield
-    except (ClientError, BotoCoreError) as exc:
-        raise DependencyError(f"{what}: {exc}") from exc
-
-
-def _query(clients: AwsClients, request: dict[str, Any], limit: int | None = None) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    while True:
-        page = clients.dynamodb.query(**request)
-        items += [from_item(item) for item in page["Items"]]
-        if "LastEvaluatedKey" not in page or (limit is not None and len(items) >= limit):
-            return items
-        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-class DynamoForecasts:
-    def __init__(self, clients: AwsClients) -> None:
-        self._clients = clients
-        self._table = clients.settings.forecasts_table
-
-    def _newest(self, household_id: str, prefix: str) -> dict[str, Any] | None:
-        request = {
-            "TableName": self._table,
-            "KeyConditionExpression": "household_id = :h AND begins_with(forecast_key, :k)",
-            "ExpressionAttributeValues": {":h": {"S": household_id}, ":k": {"S": prefix}},
-            "ScanIndexForward": False,
-            "Limit": 1,
-        }
-        with calling(f"reading forecasts of {household_id}"):
-            items = _query(self._clients, request, limit=1)
-        return items[0] if items else None
-
-    def latest_hours(self, household_id: str) -> dict[str, Any] | None:
-        return self._newest(household_id, "lstm#")
-
-    def latest_projection(self, household_id: str, month: str) -> dict[str, Any] | None:
-        return self._newest(household_id, f"month#{month}#")
-
-    def projections(self, household_id: str, month: str) -> list[dict[str, Any]]:
-        request = {
-            "TableName": self._table,
-            "KeyConditionExpression": "household_id = :h AND begins_with(forecast_key, :k)",
-            "ExpressionAttributeValues": {":h": {"S": household_id}, ":k": {"S": f"month#{month}#"}},
-        }
-        with calling(f"reading the projections of {household_id}"):
-            return _query(self._clients, request)
-
-    def hours_issued(self, household_id: str, first: datetime, last: datetime) -> dict[str, dict[str, Any]]:
-        request = {
-            "TableName": self._table,
-            "KeyConditionExpression": "household_id = :h AND forecast_key BETWEEN :a AND :b",
-            "ExpressionAttributeValues": {
-                ":h": {"S": household_id},
-                ":a": {"S": f"lstm#{format_ts(first)}"},
-                ":b": {"S": f"lstm#{format_ts(last)}"},
-            },
-        }
-        with calling(f"reading forecasts of {household_id}"):
-            return {item["issued_for"]: item for item in _query(self._clients, request)}
-
-    def days(self, household_id: str, first: date, last: date) -> dict[date, DayRollup]:
-        request = {
-            "TableName": self._table,
-            "KeyConditionExpression": "household_id = :h AND forecast_key BETWEEN :a AND :b",
-            "ExpressionAttributeValues": {
-                ":h": {"S": household_id},
-                ":a": {"S": f"day#{first.isoformat()}"},
-                ":b": {"S": f"day#{last.isoformat()}"},
-            },
-        }
-        with calling(f"reading the days of {household_id}"):
-            items = _query(self._clients, request)
-        rollups = {}
-        for item in items:
-            day = date.fromisoformat(str(item["day"]))
-            rollups[day] = DayRollup.from_attributes(household_id, day, item)
-        return rollups
 
 
 class DynamoSettings:
@@ -313,3 +232,17 @@ class DynamoClocks:
             latest if isinstance(latest, datetime) else None,
             frozenset(h for h in hours if isinstance(h, datetime)),
         )
+
+
+class DynamoDriftMarks:
+    """The drift mark the accuracy function keeps in the accuracy table (`drift` item)."""
+
+    def __init__(self, clients: AwsClients) -> None:
+        self._clients = clients
+        self._table = clients.settings.accuracy_table
+
+    def mark(self, household_id: str) -> Mapping[str, Any] | None:
+        key = {"household_id": {"S": household_id}, "score_key": {"S": "drift"}}
+        with calling(f"reading the drift mark of {household_id}"):
+            item = self._clients.dynamodb.get_item(TableName=self._table, Key=key).get("Item")
+        return from_item(item) if item else None

@@ -8,7 +8,7 @@ from datetime import datetime
 from botocore.exceptions import ClientError
 
 from services.core.clients import AwsClients
-from services.portal.aws import calling
+from services.core.forecasts_table import calling
 from services.portal.ports import StoredStatement
 
 MISSING = ("404", "NoSuchKey", "NotFound")

@@ -15,7 +15,7 @@ from services.core.reading import format_ts
 from services.core.settings import Settings
 from services.portal.views import PortalPorts, recent_closed_hours
 
-READERS = 8  # households read at once: each is four small reads (clock, hours, forecasts, alerts)
+READERS = 8  # households read at once: each is five small reads (clock, hours, forecasts, alerts, drift)
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,16 @@ def _household(
         "silent_hours": round((fleet_clock - seen) / timedelta(hours=1), 2) if fleet_clock else None,
         "open_alerts": [{"kind": a.kind, "key": a.key} for a in alerts],
         "forecast_error": _error_of(ports, household_id),
+        "drift": _drift(ports.drift.mark(household_id)),
     }
+
+
+def _drift(mark: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Production scoring's verdict: drifting when its error stayed above a multiple of the model's
+    test error for days on end."""
+    if mark is None:
+        return None
+    return {"status": mark.get("status"), "since": mark.get("since"), "ratio": mark.get("ratio")}
 
 
 def _next_hour(item: Mapping[str, Any] | None) -> float | None:

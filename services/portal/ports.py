@@ -98,6 +98,11 @@ class Clocks(Protocol):
         """One household's newest reading time and its hours still open."""
 
 
+class DriftMarks(Protocol):
+    def mark(self, household_id: str) -> Mapping[str, Any] | None:
+        """The accuracy function's drift mark of the household (None: not checked yet)."""
+
+
 class PipelineHealth(Protocol):
     def iterator_age_ms(self, function_name: str, since: datetime, until: datetime) -> float | None:
         """The function's stream mapping's largest iterator age in [since, until]; None when idle."""

@@ -8,14 +8,16 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from services.core.emf import invocation_metrics
 from services.core.errors import DependencyError, WattcastError
+from services.core.metrics import STATEMENTS
 from services.core.partial_batch import partial_batch_response
 from services.portal import requests
 from services.portal.errors import NotFoundError
 from services.portal.handler import closed_hours, portal_ports
 from services.portal.statements import Generated, generate, months_ended, write_month
 
-logger = Logger(service="wattcast-statements")  # its own: in the embedded mode the functions share a process
+logger = Logger(service=STATEMENTS)  # its own: in the embedded mode the functions share a process
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -23,14 +25,25 @@ def statements_handler(event: dict[str, Any], context: LambdaContext) -> dict[st
     """Hour-closed events: each household whose month has ended gets that month's statement, once.
     A direct invocation `{"month": "YYYY-MM"}` (optionally with "household_id") writes that month's
     for every household (or that one), overwriting: the operator's re-run."""
-    if "Records" not in event:
-        return _rerun(event)
+    with invocation_metrics(STATEMENTS) as metrics:
+        if "Records" not in event:
+            rerun = _rerun(event)
+            metrics.add("StatementsWritten", rerun["written"])
+            return rerun
+        answer, written = _statements_of_ended_months(event, context)
+        metrics.add("StatementsWritten", written)
+        return answer
+
+
+def _statements_of_ended_months(event: dict[str, Any], context: LambdaContext) -> tuple[dict[str, Any], int]:
+    """The partial batch response, and how many statements were written."""
     closed, sequence_of = closed_hours(event["Records"])
-    ports, failed = portal_ports(), set()
+    ports, failed, written = portal_ports(), set(), 0
     for household_id, month in months_ended(closed):
         try:
             if not ports.statements.exists(household_id, str(month)):
                 _log(generate(ports, household_id, month))
+                written += 1
         except NotFoundError as exc:
             logger.info("no statement: %s", exc)
         except DependencyError as exc:
@@ -38,7 +51,7 @@ def statements_handler(event: dict[str, Any], context: LambdaContext) -> dict[st
             failed |= set(sequence_of[household_id])
         except WattcastError as exc:  # what is stored cannot make one: retrying would not help
             logger.error("statement of %s for %s cannot be made: %s", household_id, month, exc)
-    return partial_batch_response(event, failed, context)
+    return partial_batch_response(event, failed, context), written
 
 
 def _rerun(event: dict[str, Any]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from services.portal.month_position import MonthPosition, budget_status, month_p
 from services.portal.ports import (
     AlertStore,
     Clocks,
+    DriftMarks,
     Forecasts,
     Hours,
     PipelineHealth,
@@ -49,6 +50,7 @@ class PortalPorts:
     clocks: Clocks
     pipeline: PipelineHealth
     statements: StatementStore
+    drift: DriftMarks
 
 
 def settings_of(ports: PortalPorts, household_id: str) -> HouseholdSettings:

@@ -12,8 +12,11 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from services.core.clients import AwsClients
-from services.core.errors import DependencyError
+from services.core.errors import DependencyError, PublishError
+from services.core.hour_closed import HOUR_FORECASTED, HourClosedEvent, encode_event
 from services.core.items import to_item
+from services.core.model_pointer import ModelPointerReader, ModelSlot, SsmPointers
+from services.core.publisher import KinesisPublisher
 from services.core.retry import Backoff
 from services.core.settings import Settings
 from services.preprocess.ports import ForecastItem
@@ -35,17 +38,26 @@ UNPROCESSED_BACKOFF = Backoff(first_delay=0.05, max_delay=1.0, max_attempts=5)
 
 
 class SageMakerForecaster:
-    """Endpoint calls, retried with backoff while the endpoint is throttled or down, within a deadline."""
+    """Endpoint calls, retried with backoff while the endpoint is throttled or down, within a deadline.
+    The LSTM and the default Prophet model are the champions their model pointers name."""
 
-    def __init__(self, clients: AwsClients, settings: Settings, backoff: Backoff = ENDPOINT_BACKOFF) -> None:
+    def __init__(
+        self,
+        clients: AwsClients,
+        settings: Settings,
+        backoff: Backoff = ENDPOINT_BACKOFF,
+        pointers: ModelPointerReader | None = None,
+    ) -> None:
         self._clients = clients
         self._settings = settings
         self._backoff = backoff
+        self._pointers = pointers or ModelPointerReader(SsmPointers(clients, settings), settings)
         self._no_own_model: dict[str, float] = {}  # household -> when its own model was found missing
         self._lock = threading.Lock()
 
-    def lstm(self, body: bytes, deadline: float) -> dict[str, Any]:
-        return self._invoke(self._settings.lstm_target_model, body, deadline)
+    def lstm(self, body: bytes, deadline: float) -> tuple[dict[str, Any], str]:
+        target = self._pointers.target(ModelSlot.LSTM)
+        return self._invoke(target, body, deadline), target
 
     def projection(
         self, household_id: str, request: dict[str, Any], deadline: float
@@ -58,7 +70,7 @@ class SageMakerForecaster:
             except MissingModelError:
                 with self._lock:
                     self._no_own_model[household_id] = time.monotonic()
-        default = self._settings.prophet_default_model
+        default = self._pointers.target(ModelSlot.PROPHET_DEFAULT)
         try:
             return self._invoke(default, body, deadline), default
         except MissingModelError as exc:
@@ -168,3 +180,23 @@ class DynamoForecastStore:
 
 def _key_of(item: Any) -> tuple[str, str]:
     return item["household_id"]["S"], item["forecast_key"]["S"]
+
+
+FORECASTED_BACKOFF = Backoff(first_delay=0.1, max_delay=2.0, max_attempts=6)
+
+
+class KinesisForecastedHours:
+    """The forecasted stream (partition key = household id, like the hourly stream)."""
+
+    def __init__(
+        self, clients: AwsClients, settings: Settings, backoff: Backoff = FORECASTED_BACKOFF
+    ) -> None:
+        self._publisher = KinesisPublisher(clients.kinesis, settings.forecasted_stream, backoff=backoff)
+
+    def publish(self, events: Sequence[HourClosedEvent]) -> list[HourClosedEvent]:
+        by_payload = {encode_event(HOUR_FORECASTED, e): e for e in events}
+        try:
+            stats = self._publisher.publish((e.household_id, data) for data, e in by_payload.items())
+        except (ClientError, BotoCoreError, PublishError) as exc:
+            raise DependencyError(f"publishing {len(events)} forecasted hours: {exc}") from exc
+        return [by_payload[entry.data] for entry in stats.failed]

@@ -9,18 +9,21 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from services.core.clients import get_clients, per_clients
+from services.core.emf import invocation_metrics
 from services.core.hourly_table import DynamoHourlyHistory
+from services.core.metrics import PREPROCESS
 from services.core.partial_batch import partial_batch_response
-from services.preprocess.aws import DynamoForecastStore, SageMakerForecaster
+from services.preprocess.aws import DynamoForecastStore, KinesisForecastedHours, SageMakerForecaster
 from services.preprocess.pipeline import PreprocessPorts, preprocess_batch
 
-logger = Logger(service="wattcast-preprocess")
+logger = Logger(service=PREPROCESS)
 SAFETY_MARGIN_SECONDS = 5.0
 aws_ports = per_clients(
     lambda clients: PreprocessPorts(
         DynamoHourlyHistory(clients, clients.settings),
         SageMakerForecaster(clients, clients.settings),
         DynamoForecastStore(clients, clients.settings),
+        KinesisForecastedHours(clients, clients.settings),
     )
 )
 
@@ -30,6 +33,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     settings = get_clients().settings
     remaining = context.get_remaining_time_in_millis() / 1000 - SAFETY_MARGIN_SECONDS
     deadline = time.monotonic() + max(1.0, min(remaining, settings.endpoint_retry_seconds))
-    outcome = preprocess_batch(event.get("Records", []), aws_ports(), settings, deadline)
+    with invocation_metrics(PREPROCESS) as metrics:
+        outcome = preprocess_batch(event.get("Records", []), aws_ports(), settings, deadline)
+        outcome.record(metrics)
     logger.info("batch preprocessed", extra=outcome.summary())
     return partial_batch_response(event, outcome.failed_sequence_numbers, context)

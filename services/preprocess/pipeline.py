@@ -6,22 +6,24 @@ data itself (the bundle does). The outcome names the Kinesis sequence numbers th
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
+import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from services.core import features
 from services.core.days import day_rollup
+from services.core.emf import ServiceMetrics
 from services.core.errors import DependencyError
+from services.core.hour_closed import HOUR_CLOSED, HourClosedEvent, decode_events
 from services.core.hourly import HourlyRow
-from services.core.reading import format_ts, parse_ts
+from services.core.reading import format_ts
 from services.core.settings import Settings
-from services.preprocess.ports import Forecaster, ForecastItem, ForecastStore, HourlyHistory
+from services.preprocess.ports import ForecastedHours, Forecaster, ForecastItem, ForecastStore, HourlyHistory
 
 logger = logging.getLogger(__name__)
 DAY_CLOSING_HOUR = 23
@@ -32,22 +34,10 @@ class PreprocessPorts:
     history: HourlyHistory
     forecaster: Forecaster
     store: ForecastStore
+    forecasted: ForecastedHours | None = None  # None: nobody scores the forecasts (tests, tools)
 
 
-@dataclass(frozen=True)
-class ClosedHour:
-    household_id: str
-    hour: datetime
-    sequence_number: str
-    arrival: float
-    revised: bool = False  # announced before: new readings came for it after it closed
-    day_closed: bool = False  # every hour of its UTC day has closed
-
-    @property
-    def closes_day(self) -> bool:
-        """Whether this event (re)computes its day's month projection: the day's last hour closing,
-        or a revision of a day that has closed."""
-        return self.day_closed and (self.revised or self.hour.hour == DAY_CLOSING_HOUR)
+ClosedHour = HourClosedEvent  # the hour-closed event, as services/core/hour_closed.py decodes it
 
 
 @dataclass
@@ -60,6 +50,9 @@ class PreprocessOutcome:
     forecasts_kept: int = 0  # revised hours whose forecast was issued already (left as issued)
     ignored_events: int = 0
     endpoint_calls: int = 0
+    endpoint_errors: int = 0  # calls that failed until the deadline
+    endpoint_latencies_ms: list[float] = field(default_factory=list)  # per call, retries included
+    event_to_forecast_seconds: list[float] = field(default_factory=list)  # per stored LSTM forecast
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -71,39 +64,26 @@ class PreprocessOutcome:
             "forecasts_kept": self.forecasts_kept,
             "ignored_events": self.ignored_events,
             "endpoint_calls": self.endpoint_calls,
+            "endpoint_errors": self.endpoint_errors,
         }
+
+    def record(self, metrics: ServiceMetrics) -> None:
+        """The batch's metrics; the counts also when zero, so they have data whenever preprocess runs."""
+        metrics.add("ForecastsStored", self.forecasts_stored)
+        metrics.add("HouseholdsWarmingUp", self.warming_up)
+        metrics.add("EndpointErrors", self.endpoint_errors)
+        for milliseconds in self.endpoint_latencies_ms:
+            metrics.add("EndpointLatency", milliseconds)
+        for seconds in self.event_to_forecast_seconds:
+            metrics.add("EventToForecastLatency", seconds)
 
 
 def decode_hour_closed_events(
     lambda_records: Sequence[Mapping[str, Any]], outcome: PreprocessOutcome
 ) -> list[ClosedHour]:
     """Decode hour-closed events; anything else is logged and skipped (retrying would not fix it)."""
-    events = []
-    for record in lambda_records:
-        kinesis = record["kinesis"]
-        try:
-            body = json.loads(base64.b64decode(kinesis["data"]))
-            hour = parse_ts(body["hour"])
-            if (
-                body.get("type") != "hour_closed"
-                or isinstance(hour, str)
-                or not isinstance(body["household_id"], str)
-            ):
-                raise ValueError(f"not an hour_closed event: {body!r:.200}")
-        except (ValueError, KeyError, TypeError) as exc:
-            logger.warning("ignoring record %s: %s", kinesis.get("sequenceNumber"), exc)
-            outcome.ignored_events += 1
-            continue
-        events.append(
-            ClosedHour(
-                body["household_id"],
-                hour,
-                str(kinesis["sequenceNumber"]),
-                float(kinesis["approximateArrivalTimestamp"]),
-                revised=body.get("revised") is True,
-                day_closed=body.get("day_closed", hour.hour == DAY_CLOSING_HOUR) is True,
-            )
-        )
+    events, ignored = decode_events(lambda_records, HOUR_CLOSED)
+    outcome.ignored_events += ignored
     return events
 
 
@@ -119,7 +99,27 @@ def preprocess_batch(
     batch = _Batch(by_household, histories, ports, settings, deadline)
     items = _lstm_forecasts(batch, outcome) + _projections(batch, outcome) + _day_rollups(batch)
     _store(items, ports, outcome)
+    _announce_forecasted(by_household, ports, outcome)
     return outcome
+
+
+def _announce_forecasted(
+    by_household: Mapping[str, list[ClosedHour]], ports: PreprocessPorts, outcome: PreprocessOutcome
+) -> None:
+    """Each hour whose forecasts are stored (or whose household is still warming up) goes to the
+    forecasted stream, for production scoring; one that cannot be announced is retried."""
+    if ports.forecasted is None:
+        return
+    failed = outcome.failed_sequence_numbers
+    done = [e for events in by_household.values() for e in events if e.sequence_number not in failed]
+    if not done:
+        return
+    try:
+        unannounced = ports.forecasted.publish(done)
+    except DependencyError as exc:
+        logger.warning("announcing %d forecasted hours failed; they are retried: %s", len(done), exc)
+        unannounced = done
+    failed.update(e.sequence_number for e in unannounced)
 
 
 @dataclass(frozen=True)
@@ -172,10 +172,9 @@ def _lstm_forecasts(batch: _Batch, outcome: PreprocessOutcome) -> list[tuple[For
         encoded.append((event, json.dumps(instance, separators=(",", ":"))))
     items = []
     for chunk in payload_chunks(encoded, int(settings.forecaster_max_body_bytes * 0.9)):
+        body = lstm_request_body([text for _, text in chunk])
         try:
-            answer = batch.ports.forecaster.lstm(
-                lstm_request_body([text for _, text in chunk]), batch.deadline
-            )
+            answer, model = _timed_call(outcome, batch.ports.forecaster.lstm, body, batch.deadline)
         except DependencyError as exc:
             logger.warning("LSTM forecasts failed; %d records are retried: %s", len(chunk), exc)
             outcome.failed_sequence_numbers.update(e.sequence_number for e, _ in chunk)
@@ -185,8 +184,29 @@ def _lstm_forecasts(batch: _Batch, outcome: PreprocessOutcome) -> list[tuple[For
             if "error" in prediction:
                 outcome.warming_up += 1
                 continue
-            items.append((_lstm_item(event, prediction, settings), event))
+            items.append((_lstm_item(event, prediction, model, settings), event))
     return items
+
+
+Answer = TypeVar("Answer")
+Arguments = ParamSpec("Arguments")
+
+
+def _timed_call(
+    outcome: PreprocessOutcome,
+    call: Callable[Arguments, Answer],
+    *args: Arguments.args,
+    **kwargs: Arguments.kwargs,
+) -> Answer:
+    """One endpoint call through the forecaster port: its time (retries included) and its failure."""
+    started = time.monotonic()
+    try:
+        return call(*args, **kwargs)
+    except DependencyError:
+        outcome.endpoint_errors += 1
+        raise
+    finally:
+        outcome.endpoint_latencies_ms.append((time.monotonic() - started) * 1000)
 
 
 LSTM_BODY_START, LSTM_BODY_END = b'{"errors":"per_instance","instances":[', b"]}"
@@ -214,7 +234,7 @@ def payload_chunks(pairs: list[tuple[ClosedHour, str]], max_bytes: int) -> list[
 FORECAST_QUANTILES = ("p10", "p50", "p90")  # stored as kw_p10... when the model answers them
 
 
-def _lstm_item(event: ClosedHour, prediction: dict[str, Any], settings: Settings) -> ForecastItem:
+def _lstm_item(event: ClosedHour, prediction: dict[str, Any], model: str, settings: Settings) -> ForecastItem:
     forecast = prediction["forecast"]
     quantiles = {f"kw_{q}": [f[q] for f in forecast] for q in FORECAST_QUANTILES if q in forecast[0]}
     return ForecastItem(
@@ -226,7 +246,7 @@ def _lstm_item(event: ClosedHour, prediction: dict[str, Any], settings: Settings
             "origin": format_ts(event.hour),
             "kw": [f[features.TARGET] for f in forecast],
             **quantiles,
-            "model": settings.lstm_target_model,
+            "model": model,
             "event_arrival": event.arrival,
             "expires_at": int(event.arrival) + settings.forecast_ttl_days * 86_400,
         },
@@ -239,7 +259,9 @@ def _projections(batch: _Batch, outcome: PreprocessOutcome) -> list[tuple[Foreca
         for event in (e for e in batch.by_household[household_id] if e.closes_day):
             request = projection_request(household_id, event.hour.date() + timedelta(days=1), rows)
             try:
-                answer, model = batch.ports.forecaster.projection(household_id, request, batch.deadline)
+                answer, model = _timed_call(
+                    outcome, batch.ports.forecaster.projection, household_id, request, batch.deadline
+                )
             except DependencyError as exc:
                 logger.warning("projection for %s failed; retried: %s", household_id, exc)
                 outcome.failed_sequence_numbers.add(event.sequence_number)
@@ -314,6 +336,11 @@ def _day_rollups(batch: _Batch) -> list[tuple[ForecastItem, ClosedHour]]:
     return items
 
 
+def event_to_forecast_seconds(events: Sequence[ClosedHour], stored_at: float) -> list[float]:
+    """For each stored forecast whose event says when its closing reading arrived: how long ago."""
+    return [stored_at - e.closing_arrival for e in events if e.closing_arrival is not None]
+
+
 def _store(
     items: list[tuple[ForecastItem, ClosedHour]], ports: PreprocessPorts, outcome: PreprocessOutcome
 ) -> None:
@@ -333,6 +360,9 @@ def _store(
         (i.household_id, i.forecast_key) for i in failed
     }
     outcome.forecasts_stored += sum(1 for h, k in stored if k.startswith("lstm#"))
+    outcome.event_to_forecast_seconds += event_to_forecast_seconds(
+        [by_key[key] for key in stored if key[1].startswith("lstm#")], time.time()
+    )
     outcome.projections_stored += sum(1 for h, k in stored if k.startswith("month#"))
     outcome.days_stored += sum(1 for h, k in stored if k.startswith("day#"))
     outcome.forecasts_kept += len(first_issue) - len(written) - len(not_written)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from services.core.hour_closed import HourClosedEvent
 from services.core.hourly import HourlyRow
 
 
@@ -25,8 +26,9 @@ class HourlyHistory(Protocol):
 
 
 class Forecaster(Protocol):
-    def lstm(self, body: bytes, deadline: float) -> dict[str, Any]:
-        """One call with the encoded instances; DependencyError if it fails until `deadline`."""
+    def lstm(self, body: bytes, deadline: float) -> tuple[dict[str, Any], str]:
+        """One call with the encoded instances and the model that answered (the LSTM champion);
+        DependencyError if it fails until `deadline`."""
 
     def projection(
         self, household_id: str, request: dict[str, Any], deadline: float
@@ -40,3 +42,8 @@ class ForecastStore(Protocol):
 
     def put_new(self, items: Sequence[ForecastItem]) -> tuple[list[ForecastItem], list[ForecastItem]]:
         """Write each item whose key is not stored yet; returns (written, could not be written)."""
+
+
+class ForecastedHours(Protocol):
+    def publish(self, events: Sequence[HourClosedEvent]) -> list[HourClosedEvent]:
+        """Announce the hours whose forecasts are stored; returns those that could not be."""

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from services.core.bundle_format import metadata_sidecar
+
 pytestmark = pytest.mark.functional
 
 
@@ -166,6 +168,14 @@ def test_models_push_uploads_the_cached_bundles_where_the_endpoint_fetches_them(
     assert main(["models", "push", "--cache", str(tmp_path)]) == 0
     listed = aws.s3.list_objects_v2(Bucket=settings.data_bucket, Prefix=settings.models_prefix)["Contents"]
     assert sorted(o["Key"] for o in listed) == sorted(
-        settings.models_prefix + t for t in (settings.lstm_target_model, settings.prophet_default_model)
+        settings.models_prefix + key
+        for t in (settings.lstm_target_model, settings.prophet_default_model)
+        for key in (t, metadata_sidecar(t))  # each bundle's metadata beside it
     )
+    for parameter, target in (
+        ("lstm", settings.lstm_target_model),
+        ("prophet-default", settings.prophet_default_model),
+    ):
+        value = aws.client("ssm").get_parameter(Name=f"/wattcast/models/{parameter}")["Parameter"]["Value"]
+        assert json.loads(value)["champion"] == target  # the pointers name the defaults
     assert main(["models", "push", "--cache", str(tmp_path / "empty")]) == 0  # already in S3: no training

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,10 @@ from scripts.local.mappings import default_mappings
 from scripts.local.stack import EmbeddedStack
 from scripts.stores.forecasts import forecast_items
 from scripts.stores.readings import hourly_rows, queue_messages, stream_records
+from services.accuracy.aws import DynamoAccuracyStore
 from services.core import features
 from services.core.clients import AwsClients
+from services.core.reading import format_ts
 from services.forecaster.runtimes import OnnxRuntime
 from services.preprocess.pipeline import hours_payload
 
@@ -109,6 +111,7 @@ def test_forecasts_for_every_closed_hour_equal_the_offline_prediction_and_surviv
     onnx = OnnxRuntime(sample_bundles["lstm"] / "model.onnx")
     for item in lstm:
         assert item["kw"] == pytest.approx(offline_forecast(clients, item, onnx), abs=1e-5)
+    _assert_hours_scored(clients, lstm, hours=range(48, 71))
 
     before = {(i["household_id"], i["forecast_key"]): _content(i) for i in lstm + months}
     _redeliver_hourly_events(clients)
@@ -127,6 +130,29 @@ def test_forecasts_for_every_closed_hour_equal_the_offline_prediction_and_surviv
     assert len(all_forecasts(clients, "lstm")) == 72 + 3 * 24
     assert len(all_forecasts(clients, "month")) == 6 + 3
     assert queue_messages(clients, clients.settings.stream_failures_queue) == []
+    store = DynamoAccuracyStore(clients)
+    days = [store.get(h, "day#2010-01-06") for h in HOUSEHOLDS]  # closed once 2010-01-07 came
+    assert [d["hours"] if d else None for d in days] == [24, 24, 24]
+    assert [(r or {}).get("as_of") for r in (store.get(h, "rolling") for h in HOUSEHOLDS)] == [
+        "2010-01-06"
+    ] * 3
+
+
+def _assert_hours_scored(clients: AwsClients, lstm: list[dict[str, Any]], hours: range) -> None:
+    """Each closed hour that a forecast covered is scored: its actual is the stored hour's mean, its
+    lead-1 forecast the one issued an hour before, its lead-k forecast the one issued k hours before."""
+    store = DynamoAccuracyStore(clients)
+    issued = {(i["household_id"], i["issued_for"]): i["kw"] for i in lstm}
+    for household_id in HOUSEHOLDS:
+        actual = {format_ts(r.hour): r.means[features.TARGET] for r in hourly_rows(clients, household_id)}
+        scored = store.between(household_id, "hour#", "hour#~")
+        assert [i["hour"] for i in scored] == [f"2010-01-0{4 + h // 24}T{h % 24:02d}:00:00Z" for h in hours]
+        for item in scored:
+            assert item["actual_kw"] == pytest.approx(actual[item["hour"]])
+            start = datetime.fromisoformat(item["hour"])
+            for lead, forecast, _ in item["leads"]:
+                first = format_ts(start - timedelta(hours=lead - 1))
+                assert forecast == pytest.approx(issued[(household_id, first)][lead - 1])
 
 
 def _content(item: dict[str, Any]) -> dict[str, Any]:

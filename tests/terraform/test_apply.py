@@ -8,10 +8,12 @@ Skipped with the reason where there is no terraform binary or no provider mirror
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -23,6 +25,7 @@ from scripts.local.emulator import MotoEmulator
 from scripts.stores.forecasts import forecast_items
 from scripts.stores.readings import hourly_rows
 from services.core.clients import AwsClients, reset_clients
+from services.core.metrics import METRICS
 from services.core.settings import Settings
 from tests.functional.test_pipeline_e2e import start_pipeline
 
@@ -36,6 +39,50 @@ pytestmark = [
         MIRROR is None, reason="no registry.terraform.io provider mirror (WATTCAST_TF_PLUGIN_DIR)"
     ),
 ]
+STREAM_ROLES = ("ingest", "preprocess", "alerts", "statements", "accuracy")
+QUEUE_ALARMS = [
+    f"{queue}-{what}"
+    for queue in ("dead-letter", "stream-failures")
+    for what in ("messages-visible", "oldest-message-age")
+]
+
+
+def metric_alarm_name(metric: str) -> str:
+    """The custom-metric alarm's name part, as modules/monitoring makes it (ReadingsAccepted ->
+    readings-accepted)."""
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1-\2", metric).lower()
+
+
+def expected_alarms(
+    stream: tuple[str, ...], others: tuple[str, ...], services: set[str], endpoint: bool
+) -> set[str]:
+    """The alarm names modules/monitoring creates for these functions, services and endpoint."""
+    names = {f"{role}-iterator-age" for role in stream}
+    names |= {f"{role}-{kind}" for role in (*stream, *others) for kind in ("errors", "throttles")}
+    names |= set(QUEUE_ALARMS)
+    names |= {metric_alarm_name(m.name) for m in METRICS if m.service in services}
+    if endpoint:
+        names |= {"forecaster-5xx", "forecaster-model-latency"}
+    return {f"wattcast-{name}" for name in names}
+
+
+def cloudwatch_alarms(clients: AwsClients) -> dict[str, dict[str, Any]]:
+    pages = clients.client("cloudwatch").get_paginator("describe_alarms").paginate(AlarmTypes=["MetricAlarm"])
+    return {a["AlarmName"]: a for page in pages for a in page["MetricAlarms"]}
+
+
+def assert_alarms_notify(alarms: dict[str, dict[str, Any]], topic_arn: str) -> None:
+    for name, alarm in alarms.items():
+        assert alarm["AlarmActions"] == alarm["OKActions"] == [topic_arn], name
+        assert alarm["ActionsEnabled"] is True, name
+
+
+def assert_dashboard(clients: AwsClients, name: str, alarm_names: set[str]) -> None:
+    cloudwatch = clients.client("cloudwatch")
+    assert name in {d["DashboardName"] for d in cloudwatch.list_dashboards()["DashboardEntries"]}
+    widgets = json.loads(cloudwatch.get_dashboard(DashboardName=name)["DashboardBody"])["widgets"]
+    (panel,) = [w for w in widgets if w["type"] == "alarm"]
+    assert {arn.rsplit(":", 1)[-1] for arn in panel["properties"]["alarms"]} == alarm_names
 
 
 @pytest.mark.parametrize("env", ["local", "aws"])
@@ -73,6 +120,7 @@ def test_envs_local_applies_runs_the_pipeline_plans_clean_and_destroys(
     resources = state["values"]["root_module"].get("child_modules", [])
     created = sum(1 for m in resources for r in m.get("resources", []) if r["mode"] == "managed")
     print(f"envs/local: {created} resources applied in {apply_seconds:.0f} s")
+    assert_monitoring_and_pointers_of_envs_local(outputs)
 
     run_pipeline_on(tmp_path, sample_bundles, monkeypatch)
 
@@ -82,6 +130,40 @@ def test_envs_local_applies_runs_the_pipeline_plans_clean_and_destroys(
     assert clients.kinesis.list_streams()["StreamNames"] == []
     assert clients.dynamodb.list_tables()["TableNames"] == []
     assert outputs  # the root's outputs were readable while it stood
+
+
+def assert_monitoring_and_pointers_of_envs_local(outputs: dict[str, Any]) -> None:
+    """Every alarm AWS gets (all functions, services and the endpoint), to the operations topic; the
+    dashboard; the two model pointers with their first champions."""
+    clients = AwsClients(Settings.from_env())
+    settings = Settings()
+    alarms = cloudwatch_alarms(clients)
+    everything = {m.service for m in METRICS}
+    expected = expected_alarms(STREAM_ROLES, ("accuracy-sweep", "portal"), everything, endpoint=True)
+    assert set(alarms) == expected and len(expected) == 44
+    assert set(outputs["monitoring_cloudwatch_metric_alarm_names"]["value"]) == expected
+    topic = outputs["monitoring_sns_topic_arn"]["value"]
+    assert topic in [t["TopicArn"] for t in clients.client("sns").list_topics()["Topics"]]
+    assert outputs["service_environment"]["value"]["WATTCAST_OPERATIONS_TOPIC_ARN"] == topic
+    assert_alarms_notify(alarms, topic)
+    for metric in METRICS:  # the custom metrics: namespace, name and the service dimension
+        alarm = alarms[f"wattcast-{metric_alarm_name(metric.name)}"]
+        assert (alarm["Namespace"], alarm["MetricName"]) == (settings.metrics_namespace, metric.name)
+        assert alarm["Dimensions"] == [{"Name": "service", "Value": metric.service}]
+    iterator = alarms["wattcast-preprocess-iterator-age"]
+    assert iterator["Dimensions"] == [{"Name": "FunctionName", "Value": settings.preprocess_function}]
+    assert alarms["wattcast-readings-accepted"]["TreatMissingData"] == "breaching"
+    assert_dashboard(clients, outputs["monitoring_cloudwatch_dashboard_name"]["value"], expected)
+    ssm = clients.client("ssm")
+    for pointer, champion in (
+        ("lstm", settings.lstm_target_model),
+        ("prophet-default", settings.prophet_default_model),
+    ):
+        value = ssm.get_parameter(Name=f"{settings.model_pointer_prefix}{pointer}")["Parameter"]["Value"]
+        assert json.loads(value) == {"champion": champion, "previous": []}
+    streams = clients.kinesis.list_streams()["StreamNames"]
+    assert {settings.readings_stream, settings.hourly_stream, settings.forecasted_stream} <= set(streams)
+    assert settings.accuracy_table in clients.dynamodb.list_tables()["TableNames"]
 
 
 def run_pipeline_on(tmp_path: Path, sample_bundles: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -121,6 +203,13 @@ def test_envs_aws_first_step_applies_against_the_emulator_plans_clean_and_destro
     created = sum(1 for m in modules for r in m.get("resources", []) if r["mode"] == "managed")
     print(f"envs/aws step 1: {created} resources applied in {apply_seconds:.0f} s")
     assert created >= 20
+    # Step one's monitoring: the topic, the queues' alarms (nothing else is deployed yet), the dashboard.
+    outputs = json.loads(root.run("output", "-json").stdout)
+    clients = AwsClients(Settings.from_env())
+    alarms = cloudwatch_alarms(clients)
+    assert set(alarms) == {f"wattcast-{name}" for name in QUEUE_ALARMS}
+    assert_alarms_notify(alarms, outputs["monitoring_sns_topic_arn"]["value"])
+    assert_dashboard(clients, outputs["monitoring_cloudwatch_dashboard_name"]["value"], set(alarms))
     assert root.run("plan", "-detailed-exitcode", "-input=false", bucket, ok_codes=(0, 2)).returncode == 0
     # As the README tells a platform team: lift the deletion protection with an apply, then destroy.
     unprotected = "-var=deletion_protection=false"
@@ -131,18 +220,25 @@ def test_envs_aws_first_step_applies_against_the_emulator_plans_clean_and_destro
     assert clients.dynamodb.list_tables()["TableNames"] == []
 
 
-def test_envs_aws_household_api_applies_against_the_emulator_plans_clean_and_destroys(
+def test_envs_aws_household_api_and_accuracy_apply_against_the_emulator_plan_clean_and_destroy(
     emulator: str, tmp_path: Path
 ) -> None:
-    # Step two for the household API alone (the portal image's tag set, the others not): Cognito with
-    # its hosted UI, the HTTP API with its JWT authorizer and routes, the three functions, the alerts
-    # and statements mappings on the hourly stream, the topic and the schedule.
+    # Step two for the household API and production accuracy (the portal and accuracy images' tags
+    # set, the others not): Cognito with its hosted UI, the HTTP API with its JWT authorizer and routes,
+    # the three functions, the alerts and statements mappings on the hourly stream, the topic and the
+    # schedule; the accuracy function on the forecasted stream and its drift sweep; their alarms.
+    # Not the retraining flow (image_tags.trainer): the provider validates a state machine's
+    # definition with ValidateStateMachineDefinition while planning, which moto 5.2.5 answers with 500
+    # (not implemented), and retries for minutes.
     assert MIRROR is not None
     root = Workspace.copy(tmp_path, "aws", MIRROR)
     root.point_at_emulator(emulator)
     root.init()
-    variables = ["-var=data_bucket=wattcast-data-emulator", '-var=image_tags={portal="emulator"}']
+    tags = '-var=image_tags={portal="emulator",accuracy="emulator"}'
+    variables = ["-var=data_bucket=wattcast-data-emulator", tags]
+    started = time.monotonic()
     root.run("apply", "-auto-approve", "-input=false", *variables)
+    apply_seconds = time.monotonic() - started
     root.run("apply", "-auto-approve", "-input=false", *variables)  # moto's stream tags, as above
     outputs = json.loads(root.run("output", "-json").stdout)
     clients = AwsClients(Settings.from_env())
@@ -193,11 +289,52 @@ def test_envs_aws_household_api_applies_against_the_emulator_plans_clean_and_des
     assert mapping["BisectBatchOnFunctionError"] is True
     topics = [t["TopicArn"] for t in clients.client("sns").list_topics()["Topics"]]
     assert outputs["household_api_alerts_topic_arn"]["value"] in topics
+    state = json.loads(root.run("show", "-json").stdout)
+    modules = state["values"]["root_module"].get("child_modules", [])
+    created = sum(1 for m in all_modules(modules) for r in m.get("resources", []) if r["mode"] == "managed")
+    print(f"envs/aws step 2 (household API, accuracy): {created} resources applied in {apply_seconds:.0f} s")
+    assert_accuracy_applied(clients, outputs, lambdas)
     assert root.run("plan", "-detailed-exitcode", "-input=false", *variables, ok_codes=(0, 2)).returncode == 0
     unprotected = "-var=deletion_protection=false"
     root.run("apply", "-auto-approve", "-input=false", *variables, unprotected)
     root.run("destroy", "-auto-approve", "-input=false", *variables, unprotected)
     assert clients.dynamodb.list_tables()["TableNames"] == []
+
+
+def all_modules(modules: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for module in modules:
+        yield module
+        yield from all_modules(module.get("child_modules", []))
+
+
+def assert_accuracy_applied(clients: AwsClients, outputs: dict[str, Any], lambdas: Any) -> None:
+    """The accuracy function on the forecasted stream, the drift sweep on its schedule, and the alarms of
+    what this step deployed (the household API's and accuracy's functions and services)."""
+    settings = Settings()
+    name = outputs["accuracy_lambda_function_name"]["value"]
+    assert name == settings.accuracy_function
+    accuracy = lambdas.get_function_configuration(FunctionName=name)
+    environment = accuracy["Environment"]["Variables"]
+    assert environment["WATTCAST_OPERATIONS_TOPIC_ARN"] == outputs["monitoring_sns_topic_arn"]["value"]
+    assert environment["WATTCAST_ACCURACY_TABLE"] == settings.accuracy_table
+    [mapping] = lambdas.list_event_source_mappings(FunctionName=accuracy["FunctionArn"])[
+        "EventSourceMappings"
+    ]
+    assert mapping["EventSourceArn"] == outputs["forecasted_stream_arn"]["value"]
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    sweep = outputs["accuracy_sweep_lambda_function_name"]["value"]
+    events = clients.client("events")
+    [rule] = events.list_rule_names_by_target(
+        TargetArn=lambdas.get_function(FunctionName=sweep)["Configuration"]["FunctionArn"]
+    )["RuleNames"]
+    assert events.describe_rule(Name=rule)["ScheduleExpression"] == "rate(1440 minutes)"
+    [target] = events.list_targets_by_rule(Rule=rule)["Targets"]
+    assert json.loads(target["Input"]) == {"sweep": "drift"}
+    alarms = cloudwatch_alarms(clients)
+    services = {"wattcast-alerts", "wattcast-statements", "wattcast-portal", "wattcast-accuracy"}
+    stream = ("alerts", "statements", "accuracy")
+    assert set(alarms) == expected_alarms(stream, ("accuracy-sweep", "portal"), services, endpoint=False)
+    assert_alarms_notify(alarms, outputs["monitoring_sns_topic_arn"]["value"])
 
 
 def openapi_route_keys() -> dict[str, bool]:

@@ -41,6 +41,13 @@ def test_the_fleet_page_gives_freshness_open_alerts_and_the_next_hour_forecast_e
     assert (h1["silent_hours"], h1["open_alerts"]) == (0.0, [])
     assert (h2["household_id"], h2["silent_hours"], h2["forecast_error"]) == ("h2", 8.5, None)
     assert body["next"] is None
+    assert h1["drift"] is None  # not scored yet
+
+
+def test_the_fleet_page_marks_a_household_whose_forecasts_drift(fakes: MemoryStores) -> None:
+    fakes.drift.marks["h1"] = {"status": "drifting", "since": "2010-02-01", "ratio": 3.4, "day": "2010-02-03"}
+    _, body = call("GET", "/fleet/households", claims=OPERATOR)
+    assert body["households"][0]["drift"] == {"status": "drifting", "since": "2010-02-01", "ratio": 3.4}
 
 
 def test_the_fleet_is_paged_by_id_and_its_limit_is_checked(fakes: MemoryStores) -> None:

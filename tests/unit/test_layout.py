@@ -66,7 +66,7 @@ def test_core_declares_what_it_imports() -> None:
 
 
 def test_each_service_image_copies_core_and_its_own_package_only() -> None:
-    for service in ("ingest", "preprocess", "portal", "forecaster"):
+    for service in ("ingest", "preprocess", "portal", "forecaster", "accuracy"):
         dockerfile = (REPO / "docker" / f"{service}.Dockerfile").read_text()
         production = dockerfile.split("AS local")[0]  # the forecaster's compose-only stage comes after
         copied = {line.split()[1] for line in production.splitlines() if line.startswith("COPY ")}

@@ -56,10 +56,11 @@ class FakeHistory:
 class FakeForecaster:
     lookback: int = 24
     down: bool = False
+    champion: str = "lstm/20261201120624.tar.gz"  # the target the model pointer names
     lstm_requests: list[dict[str, Any]] = field(default_factory=list)
     projections: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
-    def lstm(self, body: bytes, deadline: float) -> dict[str, Any]:
+    def lstm(self, body: bytes, deadline: float) -> tuple[dict[str, Any], str]:
         if self.down:
             raise DependencyError("endpoint down")
         request = json.loads(body)
@@ -86,7 +87,7 @@ class FakeForecaster:
                         ],
                     }
                 )
-        return {"predictions": predictions}
+        return {"predictions": predictions}, self.champion
 
     def projection(
         self, household_id: str, request: dict[str, Any], deadline: float
@@ -248,6 +249,7 @@ def test_lstm_items_carry_the_forecast_and_its_timing() -> None:
     assert item["origin"] == "2010-02-02T06:00:00Z" and item["issued_for"] == "2010-02-02T07:00:00Z"
     assert item["event_arrival"] == pytest.approx(1_700_000_000.0)
     assert item["expires_at"] == int(1_700_000_000.0) + 35 * 86_400  # from the event, so redelivery keeps it
+    assert item["model"] == "lstm/20261201120624.tar.gz"  # the target invoked, not the fixed setting
 
 
 def test_a_revised_hour_gets_the_forecast_it_never_had_and_keeps_the_one_it_had() -> None:

@@ -26,6 +26,7 @@ from scripts.devtools.terraform import (
 )
 from scripts.local.mappings import (
     EventSourceMapping,
+    accuracy_mapping,
     alerts_mapping,
     ingest_mapping,
     preprocess_mapping,
@@ -37,12 +38,16 @@ from services.core.settings import Settings
 SETTINGS = Settings()
 DEFAULTS: dict[str, Any] = {f.name: getattr(SETTINGS, f.name) for f in dataclasses.fields(Settings)}
 ENV_TO_FIELD = {env: name for name, env in Settings.env_names().items()}
-MODULES = ("household_api", "kinesis_stream", "lambda_image_function", "sagemaker_endpoint", "storage")
+MODULES = (
+    "accuracy", "household_api", "kinesis_stream", "lambda_image_function", "monitoring", "retraining",
+    "sagemaker_endpoint", "storage",
+)  # fmt: skip
 ROOTS = ("envs/aws", "envs/local")
 NAME_FIELDS = (
-    "readings_stream", "hourly_stream", "data_bucket", "raw_prefix", "dead_letter_prefix", "models_prefix",
-    "hourly_table", "households_table", "forecasts_table", "settings_table", "alerts_table",
-    "dead_letter_queue", "stream_failures_queue",
+    "readings_stream", "hourly_stream", "forecasted_stream", "data_bucket", "raw_prefix",
+    "dead_letter_prefix", "models_prefix", "hourly_table", "households_table", "forecasts_table",
+    "settings_table", "alerts_table", "accuracy_table", "dead_letter_queue", "stream_failures_queue",
+    "operations_topic", "metrics_namespace", "model_pointer_prefix",
 )  # fmt: skip
 # The Settings fields the household API module takes (names, the API's contract, the alerts and
 # statements knobs, and what the operator page watches).
@@ -55,7 +60,30 @@ HOUSEHOLD_API_FIELDS = (
     "statements_batch_size", "statements_batching_window_seconds", "statements_maximum_retry_attempts",
     "statements_maximum_record_age_seconds", "statements_function_timeout_seconds", "pipeline_window_minutes",
     "dead_letter_queue", "stream_failures_queue", "ingest_function", "preprocess_function",
+    "metrics_namespace",
 )  # fmt: skip
+# The Settings fields the accuracy, monitoring and retraining modules take.
+ACCURACY_FIELDS = (
+    "accuracy_function", "hourly_table", "forecasts_table", "accuracy_table", "data_bucket",
+    "models_prefix", "model_pointer_prefix", "metrics_namespace", "accuracy_ttl_days",
+    "accuracy_window_days", "drift_multiple", "drift_days", "drift_sweep_interval_seconds",
+    "starting_position", "accuracy_batch_size", "accuracy_batching_window_seconds",
+    "accuracy_maximum_retry_attempts", "accuracy_maximum_record_age_seconds",
+    "accuracy_function_timeout_seconds",
+)  # fmt: skip
+MONITORING_FIELDS = (
+    "operations_topic", "metrics_namespace", "dead_letter_queue", "stream_failures_queue",
+    "forecaster_endpoint",
+)  # fmt: skip
+# Settings fields Terraform fills in from what it created (their Settings default is empty).
+MADE_BY_TERRAFORM = ("alerts_topic_arn", "operations_topic_arn")
+RETRAINING_FIELDS = (
+    "hourly_table", "households_table", "data_bucket", "models_prefix", "model_pointer_prefix",
+    "retrain_holdout_days", "metrics_namespace",
+)  # fmt: skip
+# Module calls inside a module of the aws root: the call's name -> the aws root's module that holds it.
+WRAPPED = {"portal": "household_api", "alerts": "household_api", "statements": "household_api",
+           "accuracy": "accuracy", "sweep": "accuracy"}  # fmt: skip
 OPENAPI = Path(__file__).resolve().parents[2] / "services/portal/openapi.yaml"
 HTTP_METHODS = ("get", "put", "post", "patch", "delete", "head", "options")
 ECR_REPOSITORIES = {
@@ -63,12 +91,15 @@ ECR_REPOSITORIES = {
     "preprocess": "wattcast-preprocess",
     "forecaster": "wattcast-forecaster",
     "portal": "wattcast-portal",
+    "accuracy": "wattcast-accuracy",
+    "trainer": "wattcast-trainer",
 }
 MAPPINGS = {
     "ingest": ingest_mapping,
     "preprocess": preprocess_mapping,
     "alerts": alerts_mapping,
     "statements": statements_mapping,
+    "accuracy": accuracy_mapping,
 }
 
 
@@ -163,31 +194,59 @@ def test_the_checker_catches_broken_wiring(tmp_path):
 # ---------------------------------------------------------------- 3. the contract with the services
 
 
-STREAMS = ("readings_stream", "hourly_stream")
+STREAMS = ("readings_stream", "hourly_stream", "forecasted_stream")
 
 
 @pytest.mark.parametrize(
     ("directory", "names"),
     [
         *((root, NAME_FIELDS) for root in ROOTS),
-        ("modules/storage", [n for n in NAME_FIELDS if n not in STREAMS]),
+        ("modules/storage", [n for n in NAME_FIELDS if n not in (*STREAMS, *MONITORING_FIELDS)]),
         ("modules/household_api", HOUSEHOLD_API_FIELDS),
+        ("modules/accuracy", ACCURACY_FIELDS),
+        ("modules/monitoring", MONITORING_FIELDS),
+        ("modules/retraining", RETRAINING_FIELDS),
     ],
 )
 def test_variables_named_after_settings_default_to_them(tree, directory, names):
     variables = tf(tree, directory).variables
-    shared = sorted(set(variables) & set(DEFAULTS))
+    shared = sorted(set(variables) & set(DEFAULTS) - set(MADE_BY_TERRAFORM))
     assert set(names) <= set(shared), "every resource name is a variable"
     for name in shared:
         assert variables[name].get("default") == DEFAULTS[name], f"{directory}: var.{name}"
 
 
 def test_the_aws_root_has_every_name_and_mapping_knob_of_settings(tree):
-    knobs = {n for n in DEFAULTS if n.startswith(("ingest_", "preprocess_", "alerts_", "statements_"))}
+    prefixes = ("ingest_", "preprocess_", "alerts_", "statements_", "accuracy_", "drift_")
+    knobs = {n for n in DEFAULTS if n.startswith(prefixes)}
     knobs = knobs - {"alerts_topic_arn"} | {"starting_position"}  # the ARN exists once Terraform made it
-    names = {*NAME_FIELDS, *HOUSEHOLD_API_FIELDS, "forecaster_endpoint", "ingest_function"}
-    names |= {"preprocess_function"}
+    names = {*NAME_FIELDS, *HOUSEHOLD_API_FIELDS, *ACCURACY_FIELDS, *MONITORING_FIELDS, *RETRAINING_FIELDS}
+    names |= {"forecaster_endpoint", "ingest_function", "preprocess_function", "lstm_target_model"}
+    names |= {"prophet_default_model"}
     assert names | knobs <= set(tf(tree, "envs/aws").variables)
+
+
+TOPIC = {"operations_topic_arn": "module.monitoring.sns_topic_arn"}
+ENDPOINT = "local.forecaster_on ? module.forecaster[0].sagemaker_endpoint_name : null"
+
+
+@pytest.mark.parametrize(
+    ("call", "fields", "made_here"),
+    [
+        ("accuracy", ACCURACY_FIELDS, TOPIC),
+        ("retraining", RETRAINING_FIELDS, TOPIC),
+        ("monitoring", MONITORING_FIELDS, {"forecaster_endpoint": ENDPOINT}),  # once the endpoint exists
+    ],
+)
+def test_the_aws_root_feeds_the_new_modules_their_settings_variables(tree, call, fields, made_here):
+    body = tf(tree, "envs/aws").modules[call]
+    shared = set(tf(tree, f"modules/{call}").variables) & set(DEFAULTS)
+    assert set(fields) <= shared
+    for name in sorted(shared):
+        if name in made_here:
+            assert expression(body[name]) == made_here[name], name
+        else:
+            assert var_of(body[name]) == name, f"{call}: {name} = {body[name]}"
 
 
 def test_the_aws_root_feeds_the_household_api_its_settings_variables(tree):
@@ -235,18 +294,21 @@ def test_table_keys_equal_table_specs(tree):
 
 
 def function_calls(tree: dict[Path, TfDir]) -> dict[str, dict[str, Any]]:
-    """Every lambda_image_function call, by call name: the aws root's and the household API module's."""
-    return {
-        call: body
-        for directory in ("envs/aws", "modules/household_api")
-        for call, body in tf(tree, directory).modules.items()
-        if str(body["source"]).endswith("/lambda_image_function")
-    }
+    """Every lambda_image_function call, by call name: the aws root's and those of the household API and
+    accuracy modules (an environment given as one local is that local's map)."""
+    calls = {}
+    for directory in ("envs/aws", "modules/household_api", "modules/accuracy"):
+        for call, body in tf(tree, directory).modules.items():
+            if str(body["source"]).endswith("/lambda_image_function"):
+                local = re.fullmatch(r"local\.(\w+)", expression(body.get("environment")) or "")
+                environment = tf(tree, directory).locals[local.group(1)] if local else body.get("environment")
+                calls[call] = {**body, "environment": environment}
+    return calls
 
 
 def test_function_environment_is_settings_names_fed_by_matching_variables(tree):
     calls = function_calls(tree)
-    assert set(calls) == {"ingest", "preprocess", "portal", "alerts", "statements"}
+    assert set(calls) == {"ingest", "preprocess", "portal", "alerts", "statements", "accuracy", "sweep"}
     # What the household API module creates itself: the topic, and the hosted UI's sign-in URL.
     made_here = {
         "WATTCAST_ALERTS_TOPIC_ARN": "aws_sns_topic.alerts.arn",
@@ -262,18 +324,23 @@ def test_function_environment_is_settings_names_fed_by_matching_variables(tree):
     uses = {
         "ingest": {"readings_stream", "hourly_stream", "data_bucket", "raw_prefix", "dead_letter_prefix",
                    "hourly_table", "households_table", "dead_letter_queue", "allowed_lateness_seconds",
-                   "max_clock_skew_seconds"},
-        "preprocess": {"hourly_stream", "hourly_table", "forecasts_table", "forecaster_endpoint"},
+                   "max_clock_skew_seconds", "metrics_namespace"},
+        "preprocess": {"hourly_stream", "forecasted_stream", "hourly_table", "forecasts_table",
+                       "forecaster_endpoint", "model_pointer_prefix", "metrics_namespace"},
         "portal": {"hourly_table", "forecasts_table", "households_table", "settings_table", "alerts_table",
                    "portal_household_claim", "portal_operator_group", "portal_max_range_hours",
                    "portal_sign_in_url", "data_bucket", "statements_prefix", "statement_link_seconds",
                    "dead_letter_queue", "stream_failures_queue", "ingest_function", "preprocess_function",
-                   "alerts_function", "statements_function", "pipeline_window_minutes"},
+                   "alerts_function", "statements_function", "pipeline_window_minutes", "metrics_namespace"},
         "alerts": {"hourly_table", "forecasts_table", "households_table", "settings_table", "alerts_table",
-                   "alerts_topic_arn"},
+                   "alerts_topic_arn", "metrics_namespace"},
         "statements": {"hourly_table", "forecasts_table", "households_table", "settings_table", "data_bucket",
-                       "statements_prefix"},
+                       "statements_prefix", "metrics_namespace"},
     }  # fmt: skip
+    accuracy = {"hourly_table", "forecasts_table", "accuracy_table", "data_bucket", "models_prefix",
+                "model_pointer_prefix", "operations_topic_arn", "drift_multiple", "drift_days",
+                "accuracy_window_days", "accuracy_ttl_days", "metrics_namespace"}  # fmt: skip
+    uses |= {"accuracy": accuracy, "sweep": accuracy}
     for call, fields in uses.items():
         assert {ENV_TO_FIELD[e] for e in calls[call]["environment"]} == fields, call
 
@@ -283,15 +350,18 @@ def test_service_environment_outputs_name_settings(tree, root):
     environment = tf(tree, root).outputs["service_environment"]["value"]
     wattcast = {k: v for k, v in environment.items() if k.startswith("WATTCAST_")}
     assert {ENV_TO_FIELD[k] for k in wattcast} >= set(NAME_FIELDS)
+    # The topic's ARN exists once Terraform made it (the monitoring module's output, through a local).
+    assert expression(wattcast.pop("WATTCAST_OPERATIONS_TOPIC_ARN")) == "local.operations_topic_arn"
+    assert tf(tree, root).locals["operations_topic_arn"] == "${module.monitoring.sns_topic_arn}"
     for env_name, value in wattcast.items():
         assert var_of(value) == ENV_TO_FIELD[env_name]
 
 
 def in_aws_root(tree: dict[Path, TfDir], call: str, value: Any) -> str | None:
-    """The aws root's expression behind a value: itself, or for a call inside modules/household_api
-    (`var.x`), what the root passes that module as `x`."""
-    if call not in tf(tree, "envs/aws").modules:
-        value = tf(tree, "envs/aws").modules["household_api"][var_of(value)]
+    """The aws root's expression behind a value: itself, or for a call inside a module of the root
+    (modules/household_api, modules/accuracy: `var.x`), what the root passes that module as `x`."""
+    if call in WRAPPED:
+        value = tf(tree, "envs/aws").modules[WRAPPED[call]][var_of(value)]
     return expression(value)
 
 
@@ -302,6 +372,7 @@ def in_aws_root(tree: dict[Path, TfDir], call: str, value: Any) -> str | None:
         ("preprocess", "hourly", "preprocess"),
         ("alerts", "hourly", "alerts"),
         ("statements", "hourly", "statements"),
+        ("accuracy", "forecasted", "accuracy"),
     ],
 )
 def test_mapping_knobs_are_the_settings_variables(tree, call, source, prefix):
@@ -331,7 +402,7 @@ def test_mapping_knobs_are_the_settings_variables(tree, call, source, prefix):
     )
     assert var_of(tf(tree, "envs/aws").modules[f"{source}_stream"]["name"]) == f"{source}_stream"
     (command,) = body["image_command"]
-    declared = tf(tree, "envs/aws" if call in tf(tree, "envs/aws").modules else "modules/household_api")
+    declared = tf(tree, f"modules/{WRAPPED[call]}" if call in WRAPPED else "envs/aws")
     assert declared.variables[var_of(command)]["default"] == expected.handler
 
 
@@ -360,7 +431,13 @@ def test_images_repositories_and_handlers(tree):
         ECR_REPOSITORIES.values()
     )
     assert aws.variables["ingest_handler"]["default"] == ingest_mapping(SETTINGS).handler
+    assert aws.variables["accuracy_handler"]["default"] == accuracy_mapping(SETTINGS).handler
     assert var_of(aws.modules["forecaster"]["endpoint_name"]) == "forecaster_endpoint"
+    # Each new module is created once its image's tag is set, from that image.
+    for call, image in (("accuracy", "accuracy"), ("retraining", "trainer")):
+        assert expression(aws.modules[call]["count"]) == f"var.image_tags.{image} == null ? 0 : 1"
+        assert expression(aws.modules[call]["image_uri"]) == f"local.images.{image}"
+    assert "image_tags.accuracy" not in str(aws.modules["monitoring"].get("count"))  # monitoring: step one
 
 
 def test_each_function_may_touch_exactly_what_it_uses(tree):
@@ -375,8 +452,13 @@ def test_each_function_may_touch_exactly_what_it_uses(tree):
     assert "sagemaker_endpoint_arns" not in ingest and '["forecasts"]' not in ingest
     for needle in ("module.forecaster", '["hourly"]', '["forecasts"]'):
         assert needle in preprocess, needle
-    for absent in ("kinesis_put_stream_arns", "s3_write_prefixes", "sqs_send_queue_arns", '["households"]'):
+    for absent in ("s3_write_prefixes", "sqs_send_queue_arns", '["households"]'):
         assert absent not in preprocess, absent
+    # Preprocess announces the hours it forecast on the forecasted stream only, and reads the pointers.
+    puts = [expression(a) for a in calls["preprocess"]["kinesis_put_stream_arns"]]
+    assert puts == ["module.forecasted_stream.kinesis_stream_arn"]
+    pointers = "values(module.storage.model_pointer_parameter_arns)"
+    assert expression(calls["preprocess"]["ssm_read_parameter_arns"]) == pointers
 
 
 def table_roles(directory: TfDir, value: Any) -> list[str]:
@@ -592,6 +674,9 @@ def test_no_hard_coded_region_account_or_partition():
 STAR_ALLOWED = {
     "xray:PutTraceSegments", "xray:PutTelemetryRecords",
     "ecr:GetAuthorizationToken", "cloudwatch:PutMetricData", "cloudwatch:GetMetricStatistics",
+    "xray:GetSamplingRules", "xray:GetSamplingTargets", "logs:CreateLogDelivery", "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
     "ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
     "ec2:DeleteNetworkInterfacePermission", "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs",
     "ec2:DescribeDhcpOptions", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
@@ -626,7 +711,7 @@ TAGGABLE = (
     "aws_lambda_event_source_mapping", "aws_iam_role", "aws_sagemaker_model",
     "aws_sagemaker_endpoint_configuration", "aws_sagemaker_endpoint", "aws_appautoscaling_target",
     "aws_sns_topic", "aws_cognito_user_pool", "aws_apigatewayv2_api", "aws_apigatewayv2_stage",
-    "aws_cloudwatch_event_rule",
+    "aws_cloudwatch_event_rule", "aws_cloudwatch_metric_alarm", "aws_ssm_parameter", "aws_sfn_state_machine",
 )  # fmt: skip
 
 

@@ -123,11 +123,13 @@ function renderFleet(fleet) {
     const silent = h.silent_hours !== null && h.silent_hours > SILENT_HOURS;
     if (silent) problems.push(`Household ${h.household_id}: silent for ${num(h.silent_hours)} hours (more than ${SILENT_HOURS}).`);
     if (h.last_seen === null) problems.push(`Household ${h.household_id}: never seen.`);
+    const drifting = h.drift?.status === "drifting";
+    if (drifting) problems.push(`Household ${h.household_id}: forecasts drifting since ${h.drift.since} (${num(h.drift.ratio)} × the model's test error).`);
     const kinds = [...new Set(h.open_alerts.map((a) => a.kind.replaceAll("_", " ")))];
     const error = h.forecast_error;
     return el(
       "tr",
-      { "data-testid": "fleet-row", "data-household": h.household_id, class: silent ? "flagged" : null },
+      { "data-testid": "fleet-row", "data-household": h.household_id, class: silent || drifting ? "flagged" : null },
       el("th", { scope: "row" }, el("a", { href: `/?household=${encodeURIComponent(h.household_id)}` }, h.household_id)),
       el("td", {}, h.last_seen ? utc(h.last_seen) : el("strong", { class: "problem" }, "never seen")),
       el(
@@ -140,10 +142,15 @@ function renderFleet(fleet) {
       el("td", { class: "num", "data-value": error?.mae_kw ?? "" }, error ? num(error.mae_kw) : DASH),
       el("td", { class: "num", "data-value": error?.wape ?? "" }, error ? pct(error.wape) : DASH),
       el("td", { class: "num" }, error ? whole(error.hours) : "not measured yet"),
+      el(
+        "td",
+        { "data-value": h.drift?.ratio ?? "" },
+        !h.drift ? "not checked yet" : drifting ? el("strong", { class: "problem flag" }, `drifting since ${h.drift.since}`) : `steady (${num(h.drift.ratio)} ×)`,
+      ),
     );
   });
   view.problems.fleet = problems;
-  const headers = ["Household", "Last seen (UTC)", "Silent (hours)", "Open alerts", "Forecast MAE (kW)", "Forecast WAPE", "Hours compared"];
+  const headers = ["Household", "Last seen (UTC)", "Silent (hours)", "Open alerts", "Forecast MAE (kW)", "Forecast WAPE", "Hours compared", "Drift (× test error)"];
   $("fleet-table").replaceChildren(
     rows.length
       ? table(`Households, page ${view.index + 1} (${rows.length} shown)`, headers, rows, { id: "fleet-households" })

@@ -12,6 +12,7 @@ module "forecaster" {
   models_bucket          = module.storage.s3_bucket_id
   models_prefix          = var.models_prefix
   single_model_key       = var.forecaster.single_model_key
+  container_environment  = { WATTCAST_METRICS_NAMESPACE = var.metrics_namespace }
   instance_type          = var.forecaster.instance_type
   initial_instance_count = var.forecaster.instance_count
   autoscaling            = var.forecaster.autoscaling

@@ -13,12 +13,32 @@ tags = {
 }
 
 # Step 1: leave image_tags out, apply (creates storage, repositories, streams), push the images.
-# Step 2: set the tags you pushed and apply again (functions, mappings, endpoint, household API).
+# Step 2: set the tags you pushed and apply again (functions, mappings, endpoint, household API,
+# production accuracy, the retraining flow).
 image_tags = {
   ingest     = "0.1.0"
   preprocess = "0.1.0"
   forecaster = "0.1.0"
   portal     = "0.1.0"
+  accuracy   = "0.1.0"
+  trainer    = "0.1.0"
+}
+
+# Alarms go to the operations topic (terraform output monitoring_sns_topic_arn: subscribe to it).
+# Left out, a threshold keeps the monitoring module's default.
+monitoring = {
+  iterator_age_alarm = { threshold_seconds = 600 }
+  custom_metric_alarm_overrides = {
+    ReadingsAccepted = { evaluation_periods = 6, datapoints_to_alarm = 6 } # 30 minutes of silence
+  }
+}
+
+# COST: every retraining run bills its training instances while the jobs run.
+retraining = {
+  schedule_expression = "cron(0 3 ? * SUN *)"
+  schedule_timezone   = "Europe/Paris"
+  instance_type       = "ml.m5.xlarge"
+  max_runtime_seconds = 14400
 }
 
 streams = {

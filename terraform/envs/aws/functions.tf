@@ -1,4 +1,4 @@
-# The two Lambda functions. Each is created once its image tag is set (images must be in ECR first).
+# The ingest and preprocess functions. Each is created once its image tag is set (images must be in ECR first).
 
 module "ingest" {
   source = "../../modules/lambda_image_function"
@@ -26,6 +26,7 @@ module "ingest" {
     WATTCAST_DEAD_LETTER_QUEUE        = var.dead_letter_queue
     WATTCAST_ALLOWED_LATENESS_SECONDS = var.allowed_lateness_seconds
     WATTCAST_MAX_CLOCK_SKEW_SECONDS   = var.max_clock_skew_seconds
+    WATTCAST_METRICS_NAMESPACE        = var.metrics_namespace
   }
 
   event_source_mappings = {
@@ -59,7 +60,7 @@ module "preprocess" {
   count  = var.image_tags.preprocess == null || var.image_tags.forecaster == null ? 0 : 1
 
   function_name                  = var.preprocess_function
-  description                    = "Builds LSTM windows for closed hours, invokes the forecaster, stores forecasts"
+  description                    = "Builds LSTM windows for closed hours, invokes the forecaster, stores forecasts, announces them"
   image_uri                      = local.images.preprocess
   image_command                  = [var.preprocess_handler]
   architecture                   = var.functions.architecture
@@ -70,10 +71,13 @@ module "preprocess" {
   kms_key_arn                    = module.storage.kms_key_arn
 
   environment = {
-    WATTCAST_HOURLY_STREAM       = var.hourly_stream
-    WATTCAST_HOURLY_TABLE        = var.hourly_table
-    WATTCAST_FORECASTS_TABLE     = var.forecasts_table
-    WATTCAST_FORECASTER_ENDPOINT = var.forecaster_endpoint
+    WATTCAST_HOURLY_STREAM        = var.hourly_stream
+    WATTCAST_FORECASTED_STREAM    = var.forecasted_stream
+    WATTCAST_HOURLY_TABLE         = var.hourly_table
+    WATTCAST_FORECASTS_TABLE      = var.forecasts_table
+    WATTCAST_FORECASTER_ENDPOINT  = var.forecaster_endpoint
+    WATTCAST_MODEL_POINTER_PREFIX = var.model_pointer_prefix
+    WATTCAST_METRICS_NAMESPACE    = var.metrics_namespace
   }
 
   event_source_mappings = {
@@ -91,8 +95,10 @@ module "preprocess" {
     }
   }
 
+  kinesis_put_stream_arns   = [module.forecasted_stream.kinesis_stream_arn] # the hours it forecast, for accuracy
   dynamodb_read_table_arns  = [module.storage.dynamodb_table_arns["hourly"], module.storage.dynamodb_table_arns["forecasts"]]
   dynamodb_write_table_arns = [module.storage.dynamodb_table_arns["forecasts"]]
   sagemaker_endpoint_arns   = module.forecaster[*].sagemaker_endpoint_arn
+  ssm_read_parameter_arns   = values(module.storage.model_pointer_parameter_arns) # which bundle is champion
   tags                      = local.tags
 }

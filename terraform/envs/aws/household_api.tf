@@ -42,6 +42,7 @@ module "household_api" {
   portal_max_range_hours  = var.portal_max_range_hours
   statement_link_seconds  = var.statement_link_seconds
   pipeline_window_minutes = var.pipeline_window_minutes
+  metrics_namespace       = var.metrics_namespace
 
   starting_position                 = var.starting_position
   alerts_batch_size                 = var.alerts_batch_size

@@ -20,6 +20,10 @@ module "storage" {
   forecasts_table       = var.forecasts_table
   settings_table        = var.settings_table
   alerts_table          = var.alerts_table
+  accuracy_table        = var.accuracy_table
+  model_pointer_prefix  = var.model_pointer_prefix
+  lstm_target_model     = var.lstm_target_model
+  prophet_default_model = var.prophet_default_model
   dead_letter_queue     = var.dead_letter_queue
   stream_failures_queue = var.stream_failures_queue
   deletion_protection   = var.deletion_protection
@@ -28,6 +32,8 @@ module "storage" {
     (var.ecr_repositories.preprocess) = { lambda_pull = true }
     (var.ecr_repositories.forecaster) = {}
     (var.ecr_repositories.portal)     = { lambda_pull = true }
+    (var.ecr_repositories.accuracy)   = { lambda_pull = true }
+    (var.ecr_repositories.trainer)    = {}
   }
   tags = local.tags
 }
@@ -50,6 +56,18 @@ module "hourly_stream" {
   name                   = var.hourly_stream
   stream_mode            = var.streams.mode
   shard_count            = var.streams.hourly_shards
+  retention_period_hours = var.streams.retention_hours
+  shard_level_metrics    = var.streams.shard_level_metrics
+  kms_key_arn            = module.storage.kms_key_arn
+  tags                   = local.tags
+}
+
+module "forecasted_stream" {
+  source = "../../modules/kinesis_stream"
+
+  name                   = var.forecasted_stream
+  stream_mode            = var.streams.mode
+  shard_count            = var.streams.forecasted_shards
   retention_period_hours = var.streams.retention_hours
   shard_level_metrics    = var.streams.shard_level_metrics
   kms_key_arn            = module.storage.kms_key_arn

@@ -23,6 +23,11 @@ output "hourly_stream_arn" {
   value       = module.hourly_stream.kinesis_stream_arn
 }
 
+output "forecasted_stream_arn" {
+  description = "ARN of the forecasted-hour events stream (preprocess to accuracy)."
+  value       = module.forecasted_stream.kinesis_stream_arn
+}
+
 output "storage_s3_bucket_id" {
   description = "The data bucket (upload model bundles under models_prefix)."
   value       = module.storage.s3_bucket_id
@@ -118,11 +123,52 @@ output "forecaster_sagemaker_endpoint_name" {
   value       = one(module.forecaster[*].sagemaker_endpoint_name)
 }
 
+output "monitoring_sns_topic_arn" {
+  description = "The operations topic every alarm and drift alert goes to (WATTCAST_OPERATIONS_TOPIC_ARN): subscribe operators here."
+  value       = module.monitoring.sns_topic_arn
+}
+
+output "monitoring_cloudwatch_metric_alarm_names" {
+  description = "Every alarm of the monitoring module (they grow with the image tags that create what they watch)."
+  value       = module.monitoring.cloudwatch_metric_alarm_names
+}
+
+output "monitoring_cloudwatch_dashboard_name" {
+  description = "The CloudWatch dashboard: ingest, iterator ages, event-to-forecast latency, forecast error, the endpoint, queues, drift."
+  value       = module.monitoring.cloudwatch_dashboard_name
+}
+
+output "storage_model_pointer_parameter_names" {
+  description = "SSM parameters naming each model's champion bundle (the trainer promotes by rewriting them)."
+  value       = module.storage.model_pointer_parameter_names
+}
+
+output "accuracy_lambda_function_name" {
+  description = "Name of the accuracy (scoring) function (null until its image tag is set)."
+  value       = one(module.accuracy[*].accuracy_lambda_function_name)
+}
+
+output "accuracy_sweep_lambda_function_name" {
+  description = "Name of the drift sweep function: aws lambda invoke --payload '{\"sweep\": \"drift\"}' runs a sweep now."
+  value       = one(module.accuracy[*].sweep_lambda_function_name)
+}
+
+output "retraining_sfn_state_machine_arn" {
+  description = "The retraining flow (null until image_tags.trainer is set): aws stepfunctions start-execution --state-machine-arn <arn> retrains now."
+  value       = one(module.retraining[*].sfn_state_machine_arn)
+}
+
+output "retraining_scheduler_schedule_name" {
+  description = "The EventBridge Scheduler schedule that starts retraining."
+  value       = one(module.retraining[*].scheduler_schedule_name)
+}
+
 output "service_environment" {
   description = "WATTCAST_* variables for running the CLI or a service against this stack."
   value = {
     WATTCAST_READINGS_STREAM        = var.readings_stream
     WATTCAST_HOURLY_STREAM          = var.hourly_stream
+    WATTCAST_FORECASTED_STREAM      = var.forecasted_stream
     WATTCAST_DATA_BUCKET            = var.data_bucket
     WATTCAST_RAW_PREFIX             = var.raw_prefix
     WATTCAST_DEAD_LETTER_PREFIX     = var.dead_letter_prefix
@@ -144,5 +190,11 @@ output "service_environment" {
     WATTCAST_PORTAL_HOUSEHOLD_CLAIM = var.portal_household_claim
     WATTCAST_PORTAL_OPERATOR_GROUP  = var.portal_operator_group
     WATTCAST_PORTAL_MAX_RANGE_HOURS = var.portal_max_range_hours
+    WATTCAST_ACCURACY_TABLE         = var.accuracy_table
+    WATTCAST_ACCURACY_FUNCTION      = var.accuracy_function
+    WATTCAST_OPERATIONS_TOPIC       = var.operations_topic
+    WATTCAST_OPERATIONS_TOPIC_ARN   = local.operations_topic_arn
+    WATTCAST_METRICS_NAMESPACE      = var.metrics_namespace
+    WATTCAST_MODEL_POINTER_PREFIX   = var.model_pointer_prefix
   }
 }

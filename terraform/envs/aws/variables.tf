@@ -27,6 +27,12 @@ variable "hourly_stream" {
   default     = "wattcast-hourly"
 }
 
+variable "forecasted_stream" {
+  description = "Kinesis stream of forecasted-hour events from preprocess to the accuracy function (WATTCAST_FORECASTED_STREAM)."
+  type        = string
+  default     = "wattcast-forecasted"
+}
+
 variable "data_bucket" {
   description = "S3 bucket for the raw archive, dead letters and models (WATTCAST_DATA_BUCKET). S3 names are global: set a unique one, e.g. wattcast-data-<account-id>."
   type        = string
@@ -141,26 +147,72 @@ variable "statements_prefix" {
   default     = "statements/"
 }
 
+variable "accuracy_table" {
+  description = "DynamoDB table of forecast scores and rolling errors (WATTCAST_ACCURACY_TABLE)."
+  type        = string
+  default     = "wattcast-accuracy"
+}
+
+variable "accuracy_function" {
+  description = "Name of the accuracy (scoring) Lambda function (WATTCAST_ACCURACY_FUNCTION); its drift sweep is <name>-drift-sweep."
+  type        = string
+  default     = "wattcast-accuracy"
+}
+
+variable "operations_topic" {
+  description = "SNS topic of the alarms and drift alerts (WATTCAST_OPERATIONS_TOPIC); its ARN reaches the functions as WATTCAST_OPERATIONS_TOPIC_ARN."
+  type        = string
+  default     = "wattcast-operations"
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the services' EMF metrics, which the alarms watch (WATTCAST_METRICS_NAMESPACE, given to every function and the forecaster)."
+  type        = string
+  default     = "Wattcast"
+}
+
+variable "model_pointer_prefix" {
+  description = "SSM path of the model pointers <prefix>lstm and <prefix>prophet-default (WATTCAST_MODEL_POINTER_PREFIX); retraining needs them."
+  type        = string
+  default     = "/wattcast/models/"
+}
+
+variable "lstm_target_model" {
+  description = "The first LSTM champion (a key under models_prefix), the lstm pointer's initial value (Settings.lstm_target_model)."
+  type        = string
+  default     = "lstm/default.tar.gz"
+}
+
+variable "prophet_default_model" {
+  description = "The first fleet-wide Prophet champion, the prophet-default pointer's initial value (Settings.prophet_default_model)."
+  type        = string
+  default     = "prophet/default.tar.gz"
+}
+
 # ---------------------------------------------------------------- images
 
 variable "ecr_repositories" {
-  description = "ECR repository names by image: ingest, preprocess, forecaster, portal."
+  description = "ECR repository names by image: ingest, preprocess, forecaster, portal, accuracy, trainer."
   type = object({
     ingest     = optional(string, "wattcast-ingest")
     preprocess = optional(string, "wattcast-preprocess")
     forecaster = optional(string, "wattcast-forecaster")
     portal     = optional(string, "wattcast-portal")
+    accuracy   = optional(string, "wattcast-accuracy")
+    trainer    = optional(string, "wattcast-trainer")
   })
   default = {}
 }
 
 variable "image_tags" {
-  description = "Immutable tags of the pushed images. null before the first push: each function, the endpoint and the household API are created once their image's tag is set (see README, two-step apply)."
+  description = "Immutable tags of the pushed images. null before the first push: each function, the endpoint, the household API, the accuracy functions and the retraining flow are created once their image's tag is set (see README, two-step apply)."
   type = object({
     ingest     = optional(string)
     preprocess = optional(string)
     forecaster = optional(string)
     portal     = optional(string)
+    accuracy   = optional(string)
+    trainer    = optional(string)
   })
   default = {}
 }
@@ -195,14 +247,27 @@ variable "statements_handler" {
   default     = "services.portal.statement_handler.statements_handler"
 }
 
+variable "accuracy_handler" {
+  description = "Handler the accuracy function runs on the hourly stream."
+  type        = string
+  default     = "services.accuracy.handler.lambda_handler"
+}
+
+variable "accuracy_sweep_handler" {
+  description = "Handler the drift sweep function runs on its schedule (the accuracy image)."
+  type        = string
+  default     = "services.accuracy.handler.sweep_handler"
+}
+
 # ---------------------------------------------------------------- streams
 
 variable "streams" {
-  description = "Capacity of the two streams: mode ON_DEMAND or PROVISIONED (with shard counts) and retention in hours."
+  description = "Capacity of the three streams: mode ON_DEMAND or PROVISIONED (with shard counts) and retention in hours."
   type = object({
     mode                = optional(string, "ON_DEMAND")
     readings_shards     = optional(number)
     hourly_shards       = optional(number)
+    forecasted_shards   = optional(number)
     retention_hours     = optional(number, 24)
     shard_level_metrics = optional(list(string), [])
   })
@@ -390,6 +455,167 @@ variable "silent_sweep_interval_seconds" {
   description = "Schedule of the silent-meter sweep in seconds: a whole number of minutes, at least 60 (WATTCAST_SILENT_SWEEP_INTERVAL_SECONDS)."
   type        = number
   default     = 3600
+}
+
+variable "accuracy_batch_size" {
+  description = "Accuracy mapping (hourly stream) BatchSize (1..10000)."
+  type        = number
+  default     = 100
+}
+
+variable "accuracy_batching_window_seconds" {
+  description = "Accuracy mapping MaximumBatchingWindowInSeconds (0..300, whole seconds)."
+  type        = number
+  default     = 1
+}
+
+variable "accuracy_maximum_retry_attempts" {
+  description = "Accuracy mapping MaximumRetryAttempts (-1..10000)."
+  type        = number
+  default     = 10
+}
+
+variable "accuracy_maximum_record_age_seconds" {
+  description = "Accuracy mapping MaximumRecordAgeInSeconds (-1 or 60..604800)."
+  type        = number
+  default     = 86400
+}
+
+variable "accuracy_function_timeout_seconds" {
+  description = "Timeout of the accuracy function (1..900)."
+  type        = number
+  default     = 60
+}
+
+variable "accuracy_parallelization_factor" {
+  description = "Concurrent accuracy batches per hourly shard (1..10)."
+  type        = number
+  default     = 1
+}
+
+# ---------------------------------------------------------------- production accuracy and drift (Settings defaults)
+
+variable "accuracy_ttl_days" {
+  description = "Days a score item lives (WATTCAST_ACCURACY_TTL_DAYS)."
+  type        = number
+  default     = 400
+}
+
+variable "accuracy_window_days" {
+  description = "Window of the rolling error, in days (WATTCAST_ACCURACY_WINDOW_DAYS)."
+  type        = number
+  default     = 7
+}
+
+variable "drift_multiple" {
+  description = "A household drifts when its daily error is above this multiple of the model's test error (WATTCAST_DRIFT_MULTIPLE)..."
+  type        = number
+  default     = 2.0
+}
+
+variable "drift_days" {
+  description = "...on this many consecutive closed days (WATTCAST_DRIFT_DAYS)."
+  type        = number
+  default     = 3
+}
+
+variable "drift_sweep_interval_seconds" {
+  description = "Schedule of the drift sweep in seconds: a whole number of minutes, at least 60 (WATTCAST_DRIFT_SWEEP_INTERVAL_SECONDS)."
+  type        = number
+  default     = 86400
+}
+
+variable "retrain_holdout_days" {
+  description = "Days of recent history a retrained model must beat the champion on (WATTCAST_RETRAIN_HOLDOUT_DAYS)."
+  type        = number
+  default     = 14
+}
+
+variable "accuracy" {
+  description = "Sizing of the accuracy and drift sweep functions (memory in MB, reserved concurrency, -1 = unreserved; the sweep's timeout). Defaults are the accuracy module's."
+  type = object({
+    memory_size                    = optional(number, 512)
+    reserved_concurrency           = optional(number, -1)
+    sweep_function_timeout_seconds = optional(number, 300)
+  })
+  default = {}
+}
+
+# ---------------------------------------------------------------- monitoring and retraining
+
+variable "monitoring" {
+  description = "Alarm names and thresholds of the monitoring module: an attribute left out (or null) keeps the module's default (modules/monitoring/README.md lists them); custom_metric_alarm_overrides changes a custom metric's alarm by metric name."
+  type = object({
+    alarm_name_prefix = optional(string, "wattcast")
+    dashboard_name    = optional(string, "wattcast")
+    iterator_age_alarm = optional(object({
+      threshold_seconds   = optional(number)
+      period              = optional(number)
+      evaluation_periods  = optional(number)
+      datapoints_to_alarm = optional(number)
+    }), {})
+    lambda_errors_alarm = optional(object({
+      threshold           = optional(number)
+      period              = optional(number)
+      evaluation_periods  = optional(number)
+      datapoints_to_alarm = optional(number)
+    }), {})
+    lambda_throttles_alarm = optional(object({
+      threshold           = optional(number)
+      period              = optional(number)
+      evaluation_periods  = optional(number)
+      datapoints_to_alarm = optional(number)
+    }), {})
+    dead_letter_queue_alarm = optional(object({
+      messages_threshold         = optional(number)
+      oldest_message_age_seconds = optional(number)
+      period                     = optional(number)
+      evaluation_periods         = optional(number)
+      datapoints_to_alarm        = optional(number)
+    }), {})
+    stream_failures_queue_alarm = optional(object({
+      messages_threshold         = optional(number)
+      oldest_message_age_seconds = optional(number)
+      period                     = optional(number)
+      evaluation_periods         = optional(number)
+      datapoints_to_alarm        = optional(number)
+    }), {})
+    endpoint_5xx_alarm = optional(object({
+      threshold           = optional(number)
+      period              = optional(number)
+      evaluation_periods  = optional(number)
+      datapoints_to_alarm = optional(number)
+    }), {})
+    endpoint_latency_alarm = optional(object({
+      statistic           = optional(string)
+      threshold_ms        = optional(number)
+      period              = optional(number)
+      evaluation_periods  = optional(number)
+      datapoints_to_alarm = optional(number)
+    }), {})
+    custom_metric_alarm_overrides = optional(map(object({
+      threshold           = optional(number)
+      period              = optional(number)
+      evaluation_periods  = optional(number)
+      datapoints_to_alarm = optional(number)
+    })), {})
+  })
+  default = {}
+}
+
+variable "retraining" {
+  description = "The retraining flow (created with image_tags.trainer): schedule (EventBridge Scheduler cron or rate, time zone, enabled), models, and each SageMaker training job's instance type and count, volume size in GB and maximum runtime in seconds. Defaults are the retraining module's."
+  type = object({
+    schedule_expression = optional(string, "cron(0 3 ? * SUN *)")
+    schedule_timezone   = optional(string, "UTC")
+    schedule_enabled    = optional(bool, true)
+    models              = optional(list(string), ["lstm", "prophet"])
+    instance_type       = optional(string, "ml.m5.large")
+    instance_count      = optional(number, 1)
+    volume_size_gb      = optional(number, 30)
+    max_runtime_seconds = optional(number, 14400)
+  })
+  default = {}
 }
 
 # ---------------------------------------------------------------- household API (Settings defaults)

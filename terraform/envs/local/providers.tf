@@ -11,12 +11,15 @@ provider "aws" {
   s3_use_path_style           = true
 
   endpoints {
-    dynamodb = var.localstack_endpoint
-    iam      = var.localstack_endpoint
-    kinesis  = var.localstack_endpoint
-    kms      = var.localstack_endpoint
-    s3       = var.localstack_endpoint
-    sqs      = var.localstack_endpoint
-    sts      = var.localstack_endpoint
+    cloudwatch = var.localstack_endpoint
+    dynamodb   = var.localstack_endpoint
+    iam        = var.localstack_endpoint
+    kinesis    = var.localstack_endpoint
+    kms        = var.localstack_endpoint
+    s3         = var.localstack_endpoint
+    sns        = var.localstack_endpoint
+    sqs        = var.localstack_endpoint
+    ssm        = var.localstack_endpoint
+    sts        = var.localstack_endpoint
   }
 }

@@ -31,6 +31,12 @@ variable "hourly_stream" {
   default     = "wattcast-hourly"
 }
 
+variable "forecasted_stream" {
+  description = "Kinesis stream of forecasted-hour events from preprocess to accuracy (WATTCAST_FORECASTED_STREAM)."
+  type        = string
+  default     = "wattcast-forecasted"
+}
+
 variable "readings_shards" {
   description = "Shards of the readings stream (the embedded stack uses 2)."
   type        = number
@@ -106,4 +112,85 @@ variable "stream_failures_queue" {
   description = "SQS queue for batches the local mapping runner gives up on (WATTCAST_STREAM_FAILURES_QUEUE)."
   type        = string
   default     = "wattcast-stream-failures"
+}
+
+variable "accuracy_table" {
+  description = "DynamoDB table of forecast scores and rolling errors (WATTCAST_ACCURACY_TABLE)."
+  type        = string
+  default     = "wattcast-accuracy"
+}
+
+variable "model_pointer_prefix" {
+  description = "SSM path of the model pointers <prefix>lstm and <prefix>prophet-default (WATTCAST_MODEL_POINTER_PREFIX)."
+  type        = string
+  default     = "/wattcast/models/"
+}
+
+variable "lstm_target_model" {
+  description = "The first LSTM champion, the lstm pointer's initial value (Settings.lstm_target_model)."
+  type        = string
+  default     = "lstm/default.tar.gz"
+}
+
+variable "prophet_default_model" {
+  description = "The first fleet-wide Prophet champion, the prophet-default pointer's initial value (Settings.prophet_default_model)."
+  type        = string
+  default     = "prophet/default.tar.gz"
+}
+
+variable "operations_topic" {
+  description = "SNS topic of the alarms and drift alerts (WATTCAST_OPERATIONS_TOPIC)."
+  type        = string
+  default     = "wattcast-operations"
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the services' EMF metrics, which the alarms watch (WATTCAST_METRICS_NAMESPACE)."
+  type        = string
+  default     = "Wattcast"
+}
+
+# The functions and the endpoint run outside the emulator (README); their alarms are created here all
+# the same, on their names, so the alarms are the ones AWS gets.
+
+variable "ingest_function" {
+  description = "Name of the ingest function (WATTCAST_INGEST_FUNCTION), for its alarms."
+  type        = string
+  default     = "wattcast-ingest"
+}
+
+variable "preprocess_function" {
+  description = "Name of the preprocess function (WATTCAST_PREPROCESS_FUNCTION), for its alarms."
+  type        = string
+  default     = "wattcast-preprocess"
+}
+
+variable "alerts_function" {
+  description = "Name of the alerts function (WATTCAST_ALERTS_FUNCTION), for its alarms."
+  type        = string
+  default     = "wattcast-alerts"
+}
+
+variable "statements_function" {
+  description = "Name of the statements function (WATTCAST_STATEMENTS_FUNCTION), for its alarms."
+  type        = string
+  default     = "wattcast-statements"
+}
+
+variable "accuracy_function" {
+  description = "Name of the accuracy function (WATTCAST_ACCURACY_FUNCTION); its drift sweep is <name>-drift-sweep."
+  type        = string
+  default     = "wattcast-accuracy"
+}
+
+variable "portal_function" {
+  description = "Name of the household API's function, for its alarms."
+  type        = string
+  default     = "wattcast-portal"
+}
+
+variable "forecaster_endpoint" {
+  description = "Name of the forecaster endpoint (WATTCAST_FORECASTER_ENDPOINT), for its alarms."
+  type        = string
+  default     = "wattcast-forecaster"
 }

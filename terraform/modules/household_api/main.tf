@@ -207,6 +207,7 @@ module "portal" {
     WATTCAST_ALERTS_FUNCTION         = var.alerts_function
     WATTCAST_STATEMENTS_FUNCTION     = var.statements_function
     WATTCAST_PIPELINE_WINDOW_MINUTES = var.pipeline_window_minutes
+    WATTCAST_METRICS_NAMESPACE       = var.metrics_namespace
   }
 
   dynamodb_read_table_arns  = local.read_table_arns
@@ -234,12 +235,13 @@ module "alerts" {
   kms_key_arn                    = var.kms_key_arn
 
   environment = {
-    WATTCAST_HOURLY_TABLE     = var.hourly_table
-    WATTCAST_FORECASTS_TABLE  = var.forecasts_table
-    WATTCAST_HOUSEHOLDS_TABLE = var.households_table
-    WATTCAST_SETTINGS_TABLE   = var.settings_table
-    WATTCAST_ALERTS_TABLE     = var.alerts_table
-    WATTCAST_ALERTS_TOPIC_ARN = aws_sns_topic.alerts.arn
+    WATTCAST_HOURLY_TABLE      = var.hourly_table
+    WATTCAST_FORECASTS_TABLE   = var.forecasts_table
+    WATTCAST_HOUSEHOLDS_TABLE  = var.households_table
+    WATTCAST_SETTINGS_TABLE    = var.settings_table
+    WATTCAST_ALERTS_TABLE      = var.alerts_table
+    WATTCAST_ALERTS_TOPIC_ARN  = aws_sns_topic.alerts.arn
+    WATTCAST_METRICS_NAMESPACE = var.metrics_namespace
   }
 
   # The hourly stream's second consumer, with the failure semantics of scripts/local/mappings.py.
@@ -286,6 +288,7 @@ module "statements" {
     WATTCAST_SETTINGS_TABLE    = var.settings_table
     WATTCAST_DATA_BUCKET       = var.data_bucket
     WATTCAST_STATEMENTS_PREFIX = var.statements_prefix
+    WATTCAST_METRICS_NAMESPACE = var.metrics_namespace
   }
 
   # The hourly stream's third consumer, with the failure semantics of scripts/local/mappings.py.

@@ -140,6 +140,12 @@ variable "stream_failures_queue" {
   default     = "wattcast-stream-failures"
 }
 
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the three functions' EMF metrics (WATTCAST_METRICS_NAMESPACE), the one the monitoring module's alarms watch."
+  type        = string
+  default     = "Wattcast"
+}
+
 # ---------------------------------------------------------------- what the functions may touch (exact ARNs)
 
 variable "dynamodb_table_arns" {

@@ -169,6 +169,15 @@ data "aws_iam_policy_document" "access" {
     }
   }
 
+  dynamic "statement" {
+    for_each = length(var.ssm_read_parameter_arns) == 0 ? [] : [var.ssm_read_parameter_arns]
+    content {
+      sid       = "ReadParameters"
+      actions   = ["ssm:GetParameter"]
+      resources = statement.value
+    }
+  }
+
   # CloudWatch defines no resource type and no condition key for GetMetricStatistics: the service
   # authorization reference lists it with Resource "*" only, so it cannot be narrowed to a namespace,
   # a metric or a function. It reads metric values only (no alarms, dashboards or logs).

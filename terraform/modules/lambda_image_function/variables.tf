@@ -258,6 +258,17 @@ variable "sns_publish_topic_arns" {
   default     = []
 }
 
+variable "ssm_read_parameter_arns" {
+  description = "SSM parameters the function reads (ssm:GetParameter), e.g. the model pointers; String parameters need no key."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.ssm_read_parameter_arns : startswith(arn, "arn:") && strcontains(arn, ":parameter/")])
+    error_message = "ssm_read_parameter_arns must hold SSM parameter ARNs."
+  }
+}
+
 variable "cloudwatch_read_metrics" {
   description = "Let the function read CloudWatch metric statistics (cloudwatch:GetMetricStatistics, which supports no resource-level permissions or conditions: Resource \"*\")."
   type        = bool

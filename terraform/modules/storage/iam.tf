@@ -21,6 +21,19 @@ data "aws_iam_policy_document" "kms" {
     }
   }
 
+  # CloudWatch alarms publish to the operations topic, which this key encrypts (AWS: "Amazon SNS
+  # topics encrypted with a customer managed key" for CloudWatch as an event source).
+  statement {
+    sid       = "CloudWatchAlarmsToEncryptedTopics"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+  }
+
   statement {
     sid       = "CloudWatchLogsOfThisAccount"
     actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]

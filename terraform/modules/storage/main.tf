@@ -12,6 +12,15 @@ locals {
     forecasts  = { name = var.forecasts_table, hash_key = "household_id", range_key = "forecast_key", ttl_attribute = "expires_at" }
     settings   = { name = var.settings_table, hash_key = "household_id", range_key = null, ttl_attribute = null }
     alerts     = { name = var.alerts_table, hash_key = "household_id", range_key = "alert_key", ttl_attribute = null }
+    accuracy   = { name = var.accuracy_table, hash_key = "household_id", range_key = "score_key", ttl_attribute = "expires_at" }
+  }
+
+  # The model pointers: <model_pointer_prefix><name> holds the champion bundle (a key under models_prefix)
+  # and the ones it replaced. None when the prefix is empty (the services then ask for the settings'
+  # target models directly).
+  model_pointers = var.model_pointer_prefix == "" ? {} : {
+    lstm              = var.lstm_target_model
+    "prophet-default" = var.prophet_default_model
   }
 
   queues = {
@@ -200,6 +209,26 @@ resource "aws_dynamodb_table" "this" {
   }
 
   tags = merge(local.tags, { "wattcast:table" = each.key })
+}
+
+# ---------------------------------------------------------------- SSM: the model pointers
+# Created with the first champion; promotion (the trainer, or an operator) rewrites the value outside
+# Terraform, so a later apply never puts an old champion back.
+resource "aws_ssm_parameter" "model_pointer" {
+  #checkov:skip=CKV2_AWS_34:A pointer names a public bundle key under the models prefix, not a secret; readers (preprocess, accuracy, the trainer) call GetParameter without decryption, so a String parameter keeps the key out of their path.
+  for_each = local.model_pointers
+
+  name        = "${var.model_pointer_prefix}${each.key}"
+  description = "Champion ${each.key} bundle (a key under ${var.models_prefix}) and the ones it replaced; promotion rewrites it"
+  type        = "String"
+  tier        = "Standard"
+  value       = jsonencode({ champion = each.value, previous = [] })
+  tags        = merge(local.tags, { "wattcast:model" = each.key })
+
+  # The trainer writes both when it promotes (services/core/model_pointer.py SsmPointers.put).
+  lifecycle {
+    ignore_changes = [value, description]
+  }
 }
 
 # ---------------------------------------------------------------- SQS

@@ -23,12 +23,12 @@ output "s3_bucket_prefixes" {
 }
 
 output "dynamodb_table_names" {
-  description = "Table names by role: hourly, households, forecasts, settings, alerts."
+  description = "Table names by role: hourly, households, forecasts, settings, alerts, accuracy."
   value       = { for role, table in aws_dynamodb_table.this : role => table.name }
 }
 
 output "dynamodb_table_arns" {
-  description = "Table ARNs by role: hourly, households, forecasts, settings, alerts."
+  description = "Table ARNs by role: hourly, households, forecasts, settings, alerts, accuracy."
   value       = { for role, table in aws_dynamodb_table.this : role => table.arn }
 }
 
@@ -50,4 +50,14 @@ output "ecr_repository_urls" {
 output "ecr_repository_arns" {
   description = "Repository ARNs by repository name."
   value       = { for name, repo in aws_ecr_repository.this : name => repo.arn }
+}
+
+output "model_pointer_parameter_names" {
+  description = "SSM parameter names of the model pointers by model: lstm, prophet-default (empty without a prefix)."
+  value       = { for model, parameter in aws_ssm_parameter.model_pointer : model => parameter.name }
+}
+
+output "model_pointer_parameter_arns" {
+  description = "SSM parameter ARNs of the model pointers by model: lstm, prophet-default (empty without a prefix)."
+  value       = { for model, parameter in aws_ssm_parameter.model_pointer : model => parameter.arn }
 }

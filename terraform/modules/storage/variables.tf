@@ -74,6 +74,45 @@ variable "alerts_table" {
   default     = "wattcast-alerts"
 }
 
+variable "accuracy_table" {
+  description = "DynamoDB table of forecast scores and rolling errors, keys household_id + score_key, TTL expires_at (Settings.accuracy_table)."
+  type        = string
+  default     = "wattcast-accuracy"
+}
+
+variable "model_pointer_prefix" {
+  description = "SSM path of the model pointers, <prefix>lstm and <prefix>prophet-default (Settings.model_pointer_prefix); empty creates none."
+  type        = string
+  default     = "/wattcast/models/"
+
+  validation {
+    condition     = var.model_pointer_prefix == "" || can(regex("^(/[a-zA-Z0-9_.-]+)+/$", var.model_pointer_prefix))
+    error_message = "model_pointer_prefix must be empty or an SSM path such as /wattcast/models/ (starting and ending with '/')."
+  }
+}
+
+variable "lstm_target_model" {
+  description = "The first LSTM champion, a bundle key under models_prefix (Settings.lstm_target_model): the lstm pointer's initial value."
+  type        = string
+  default     = "lstm/default.tar.gz"
+
+  validation {
+    condition     = endswith(var.lstm_target_model, ".tar.gz")
+    error_message = "lstm_target_model must name a .tar.gz bundle."
+  }
+}
+
+variable "prophet_default_model" {
+  description = "The first fleet-wide Prophet champion, a bundle key under models_prefix (Settings.prophet_default_model): the prophet-default pointer's initial value."
+  type        = string
+  default     = "prophet/default.tar.gz"
+
+  validation {
+    condition     = endswith(var.prophet_default_model, ".tar.gz")
+    error_message = "prophet_default_model must name a .tar.gz bundle."
+  }
+}
+
 variable "dead_letter_queue" {
   description = "SQS queue receiving rejected readings with their reason (Settings.dead_letter_queue)."
   type        = string
@@ -97,6 +136,8 @@ variable "ecr_repositories" {
     "wattcast-preprocess" = { lambda_pull = true }
     "wattcast-forecaster" = {}
     "wattcast-portal"     = { lambda_pull = true }
+    "wattcast-accuracy"   = { lambda_pull = true }
+    "wattcast-trainer"    = {}
   }
 
   validation {

@@ -1,0 +1,1 @@
+"""Production accuracy: forecasts scored against what happened, rolling error, drift."""
