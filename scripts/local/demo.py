@@ -38,6 +38,8 @@ from scripts.stores.forecasts import forecast_items, latest
 from scripts.stores.readings import dead_letters, hourly_rows
 from scripts.training.default_models import DEFAULT_CACHE, ensure_models
 from services.accuracy.aws import DynamoAccuracyStore, S3Baselines
+from services.accuracy.handler import aws_ports
+from services.accuracy.sweep import sweep_fleet
 from services.core.clients import AwsClients, reset_clients
 from services.core.reading import format_ts
 from services.core.settings import Settings
@@ -125,7 +127,9 @@ def _running_stack(settings: Settings) -> dict[str, Any]:
 
 
 def print_monitor(clients: AwsClients) -> None:
-    """What `wattcast monitor` shows: production error against the models' test error."""
+    """What `wattcast monitor` shows: production error against the models' test error (after the
+    fleet's drift sweep, which runs daily on its own)."""
+    sweep_fleet(aws_ports(), clients.settings, time.time())
     report = monitor_report(
         DynamoAccuracyStore(clients), S3Baselines(clients), clients.settings.accuracy_window_days
     )

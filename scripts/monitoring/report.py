@@ -135,6 +135,7 @@ def _month(item: dict[str, Any]) -> dict[str, Any]:
         "household_id": item["household_id"],
         "month": item["month"],
         "actual_kwh": item["actual_kwh"],
+        "hours_measured_share": item.get("hours_measured_share"),
         "projections": len(projections),
         "mean_abs_error_pct": round(sum(errors) / len(errors), 2) if errors else None,
         "within_interval": round(sum(within) / len(within), 3) if within else None,
@@ -165,7 +166,8 @@ def format_report(report: MonitorReport) -> list[str]:
 def _fleet_lines(fleet: dict[str, Any]) -> list[str]:
     lines = [
         "",
-        f"fleet: {fleet['households']} households, model {fleet['model']}, drift {_status(fleet['drift'])}",
+        f"fleet: {fleet['households']} households, model {fleet['model']}, drift "
+        + (_status(fleet["drift"]) if fleet["drift"] else "not swept yet (the daily sweep marks the fleet)"),
         _row("lead", "pairs", "MAE kW", "RMSE kW", "test RMSE", "x test", "coverage", "test cov"),
     ]
     for lead, r in [*fleet["by_lead"].items(), ("all", fleet["overall"])]:

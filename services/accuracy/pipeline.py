@@ -151,7 +151,11 @@ def settle_window(
 ) -> dict[str, Any] | None:
     """From the partition's (a household's, or the fleet's) stored days up to `newest`: its rolling
     error over the window, and its drift verdict against the model's test error (the mark is stored,
-    a change announced). Returns the drift mark (None: the model's test error is not published)."""
+    a change announced). Returns the drift mark (None: the model's test error is not published).
+    A revision of an older day recomputes the window as of the newest day already settled."""
+    rolling = ports.store.get(partition, records.ROLLING_KEY)
+    if rolling is not None:
+        newest = max(newest, date.fromisoformat(str(rolling["as_of"])))
     span = max(settings.accuracy_window_days, settings.drift_days)
     stored = ports.store.between(
         partition, records.day_key(newest - (span - 1) * DAY), records.day_key(newest)
@@ -166,14 +170,15 @@ def settle_window(
     if baseline is None:
         logger.info("no test metrics published for %s: drift of %s not checked", model, partition)
         return None
-    ratios = {d: baseline.ratio(sums) for d, (sums, _) in days.items()}
+    # A run is judged against one model: a day another model forecast ends it.
+    ratios = {d: baseline.ratio(sums) for d, (sums, m) in days.items() if m == model}
     found = drift.verdict(ratios, newest, settings.drift_multiple, settings.drift_days)
     change = drift.transition(ports.store.get(partition, records.DRIFT_KEY), found, newest, model)
-    ports.store.put([ScoreItem(partition, records.DRIFT_KEY, change.state)])
-    if change.raised or change.resolved:
+    if change.raised or change.resolved:  # announced before the mark is stored: a retry announces again
         ports.operations.announce(*_announcement(partition, change, baseline, settings))
         outcome.drift_raised += change.raised
         outcome.drift_resolved += change.resolved
+    ports.store.put([ScoreItem(partition, records.DRIFT_KEY, change.state)])
     return change.state
 
 
@@ -199,8 +204,10 @@ def _score_month(
 ) -> None:
     month = last_day.strftime("%Y-%m")
     rollups = ports.issued.days(household_id, last_day.replace(day=1), last_day)
-    actual = sum(kwh for rollup in rollups.values() for kwh in rollup.kwh_by_hour if kwh is not None)
-    scores = score_month(actual, ports.issued.projections(household_id, month))
+    measured = [kwh for rollup in rollups.values() for kwh in rollup.kwh_by_hour if kwh is not None]
+    scores = score_month(sum(measured), ports.issued.projections(household_id, month))
     if scores:
-        ports.store.put([records.month_item(household_id, month, actual, scores, expires_at)])
+        coverage = len(measured) / (24 * last_day.day)  # a silent meter's month is measured short
+        item = records.month_item(household_id, month, sum(measured), scores, coverage, expires_at=expires_at)
+        ports.store.put([item])
         outcome.months_scored += 1

@@ -117,11 +117,19 @@ def _round(value: float | None) -> float | None:
 
 
 def month_item(
-    household_id: str, month: str, actual_kwh: float, scores: list[ProjectionScore], expires_at: int
+    household_id: str,
+    month: str,
+    actual_kwh: float,
+    scores: list[ProjectionScore],
+    coverage: float,
+    *,
+    expires_at: int,
 ) -> ScoreItem:
+    """`coverage`: the share of the month's hours measured (below 1 the actual is short)."""
     attributes = {
         "month": month,
         "actual_kwh": round(actual_kwh, 3),
+        "hours_measured_share": round(coverage, 4),
         "projections": [s.as_json(actual_kwh) for s in scores],
         "expires_at": expires_at,
     }

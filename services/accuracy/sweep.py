@@ -36,10 +36,12 @@ def sweep_fleet(ports: AccuracyPorts, settings: Settings, now: float) -> SweepOu
     marks = [
         m for m in ports.store.everyone(records.DRIFT_KEY, records.DRIFT_KEY) if m["household_id"] != FLEET
     ]
-    drifting = sum(1 for m in marks if m.get("status") == drift.DRIFTING)
     if not marks:
         return SweepOutcome(0, 0, None, None)
     newest = max(date.fromisoformat(str(m["day"])) for m in marks)
+    # A household that stopped sending keeps its last mark: only a recent one counts.
+    recent = (newest - timedelta(days=settings.drift_days)).isoformat()
+    drifting = sum(1 for m in marks if m.get("status") == drift.DRIFTING and str(m["day"]) >= recent)
     first = newest - timedelta(days=max(settings.drift_days, settings.accuracy_window_days) - 1)
     expires_at = int(now) + settings.accuracy_ttl_days * 86_400
     fleet_days: dict[date, tuple[ErrorSums, list[str]]] = {}

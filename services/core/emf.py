@@ -130,17 +130,20 @@ def emf_document(
 
 
 def write_lines(lines: list[str]) -> None:
+    """To stdout, where Lambda (and SageMaker) ship them to CloudWatch Logs; under the local stack to
+    its metrics file instead (its processes' stdout is a terminal or a command's own output)."""
     text = "".join(line + "\n" for line in lines)
+    copy_file = os.environ.get(COPY_FILE_ENV)
+    if copy_file and _append(copy_file, text.encode()):
+        return
     with _output_lock:
         sys.stdout.write(text)
         sys.stdout.flush()
-    copy_file = os.environ.get(COPY_FILE_ENV)
-    if copy_file:
-        _append(copy_file, text.encode())
 
 
-def _append(path: str, data: bytes) -> None:
-    """One O_APPEND write: the lines of several processes appending to one file stay whole."""
+def _append(path: str, data: bytes) -> bool:
+    """One O_APPEND write: the lines of several processes appending to one file stay whole. False
+    (logged) when the file cannot be written: the lines go to stdout then."""
     try:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
@@ -149,3 +152,5 @@ def _append(path: str, data: bytes) -> None:
             os.close(fd)
     except OSError as exc:
         logger.warning("metrics not copied to %s: %s", path, exc)
+        return False
+    return True

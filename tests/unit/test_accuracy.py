@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from services.accuracy import drift
 from services.accuracy.drift import Baseline, baseline_of
 from services.accuracy.pipeline import score_events
-from services.accuracy.ports import FLEET
+from services.accuracy.ports import FLEET, ScoreItem
 from services.accuracy.scoring import ErrorSums, error_sums, score_hour, score_month
 from services.accuracy.sweep import sweep_fleet
 from services.core.errors import DependencyError
 from services.core.hour_closed import HourClosedEvent, decode_events
 from services.core.hourly import HourlyRow
+from services.core.reading import format_ts
 from services.core.settings import Settings
 from tests.accuracy_fakes import (
     MODEL,
@@ -239,7 +241,7 @@ def test_the_last_day_of_a_month_scores_its_projections() -> None:
     outcome = score_events([event("h1", last, day_closed=True)], memory.ports(), SETTINGS)
     assert outcome.months_scored == 1
     month = memory.get("h1", "month#2010-03")
-    assert month is not None and month["actual_kwh"] == 372.0
+    assert month is not None and month["actual_kwh"] == 372.0 and month["hours_measured_share"] == 1.0
     assert month["projections"] == [
         {
             "as_of": "2010-03-15",
@@ -323,3 +325,69 @@ def test_the_monitor_report_shows_fleet_and_households_beside_the_test_error() -
     assert any(line.strip().startswith("h1") and "DRIFTING since 2010-03-09" in line for line in lines)
     only = monitor_report(memory, memory, window_days=3, household_ids=["h2"])
     assert [h["household_id"] for h in only.households] == ["h2"] and only.fleet["households"] == 1  # type: ignore[index]
+
+
+# What a review found -------------------------------------------------------------------------------
+
+
+class FailingOnce(MemoryAccuracy):
+    """The operations topic throttles its first announcement."""
+
+    failures: int = 1
+
+    def announce(self, subject: str, message: Mapping[str, Any]) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise DependencyError("SNS throttled")
+        super().announce(subject, message)
+
+
+def test_an_announcement_that_fails_is_made_when_the_records_are_retried() -> None:
+    memory = FailingOnce(baselines={MODEL: Baseline(MODEL, rmse_kw=0.3, mean_kw=None)})
+    with pytest.raises(AssertionError):  # simulate() asserts no failed record: the raising day fails
+        simulate(memory, "h1", 13, triples_on=10)
+    assert memory.announced == [] and memory.get("h1", "drift")["status"] == drift.STEADY  # type: ignore[index]
+    last = start_of(FIRST_DAY + 12 * DAY) + 23 * HOUR
+    outcome = score_events([closing("h1", last, 9_999)], memory.ports(), SETTINGS)  # the retry
+    assert outcome.drift_raised == 1 and [m["event"] for _, m in memory.announced] == ["raised"]
+
+
+def test_a_revision_of_an_old_day_does_not_rewind_the_rolling_error() -> None:
+    memory = MemoryAccuracy(baselines={MODEL: Baseline(MODEL, rmse_kw=0.3, mean_kw=None)})
+    simulate(memory, "h1", 14, triples_on=None)
+    old = start_of(FIRST_DAY + 3 * DAY) + 5 * HOUR
+    score_events([event("h1", old, 10_000, revised=True, day_closed=True)], memory.ports(), SETTINGS)
+    rolling, mark = memory.get("h1", "rolling"), memory.get("h1", "drift")
+    assert rolling is not None and rolling["as_of"] == (FIRST_DAY + 13 * DAY).isoformat()
+    assert mark is not None and mark["day"] == (FIRST_DAY + 13 * DAY).isoformat()
+
+
+def test_a_run_of_bad_days_is_judged_against_one_model() -> None:
+    new = "lstm/new.tar.gz"
+    memory = MemoryAccuracy(baselines={m: Baseline(m, rmse_kw=0.3, mean_kw=None) for m in (MODEL, new)})
+    simulate(memory, "h1", 12, triples_on=10)  # days 10 and 11 above twice the test error
+    promoted = format_ts(start_of(FIRST_DAY + 11 * DAY) + 12 * HOUR)  # a new champion from day 11, noon
+    for item in memory.forecasts.values():
+        if item["issued_for"] >= promoted:
+            item["model"] = new
+    rng = random.Random(7)
+    for index in range(24 * 12, 24 * 13):  # day 12: above as well, forecast by the new model
+        hour = start_of(FIRST_DAY) + index * HOUR
+        memory.hourly[("h1", hour)] = row("h1", hour, noisy(rng, 3 * profile_kw(hour), 0.25))
+        score_events([closing("h1", hour, index)], memory.ports(), SETTINGS)
+        issue_forecasts(memory, "h1", hour, profile_kw)
+        memory.forecasts[("h1", f"lstm#{format_ts(hour + HOUR)}")]["model"] = new
+    assert memory.get("h1", f"day#{(FIRST_DAY + 12 * DAY).isoformat()}")["model"] == new  # type: ignore[index]
+    mark = memory.get("h1", "drift")
+    assert mark is not None and mark["status"] == drift.STEADY and mark["run_days"] < SETTINGS.drift_days
+    assert memory.announced == []
+
+
+def test_a_household_that_went_quiet_while_drifting_does_not_hold_the_fleet_count() -> None:
+    memory = MemoryAccuracy(baselines={MODEL: Baseline(MODEL, rmse_kw=0.3, mean_kw=None)})
+    memory.put(
+        [ScoreItem("gone", "drift", {"status": drift.DRIFTING, "day": "2010-03-02", "since": "2010-02-28"})]
+    )
+    simulate(memory, "h2", 12, triples_on=None, seed=4)
+    outcome = sweep_fleet(memory.ports(), SETTINGS, now=1_700_000_000.0)
+    assert (outcome.households, outcome.drifting_households) == (2, 0)

@@ -331,7 +331,8 @@ def test_function_environment_is_settings_names_fed_by_matching_variables(tree):
                    "portal_household_claim", "portal_operator_group", "portal_max_range_hours",
                    "portal_sign_in_url", "data_bucket", "statements_prefix", "statement_link_seconds",
                    "dead_letter_queue", "stream_failures_queue", "ingest_function", "preprocess_function",
-                   "alerts_function", "statements_function", "pipeline_window_minutes", "metrics_namespace"},
+                   "alerts_function", "statements_function", "pipeline_window_minutes", "metrics_namespace",
+                   "accuracy_table"},
         "alerts": {"hourly_table", "forecasts_table", "households_table", "settings_table", "alerts_table",
                    "alerts_topic_arn", "metrics_namespace"},
         "statements": {"hourly_table", "forecasts_table", "households_table", "settings_table", "data_bucket",
@@ -493,7 +494,7 @@ def test_the_household_api_functions_may_touch_exactly_what_they_use(tree):
         for call in ("portal", "alerts", "statements")
     }
     assert grants["portal"] == {
-        "dynamodb_read_table_arns": every_table,
+        "dynamodb_read_table_arns": sorted([*every_table, "accuracy"]),  # the fleet's drift marks
         "dynamodb_write_table_arns": ["alerts", "settings"],
         "dynamodb_scan_table_arns": ["households"],  # the fleet list
     }

@@ -25,6 +25,7 @@ module "household_api" {
   forecasts_table           = var.forecasts_table
   settings_table            = var.settings_table
   alerts_table              = var.alerts_table
+  accuracy_table            = var.accuracy_table
   dynamodb_table_arns       = module.storage.dynamodb_table_arns
   hourly_stream_arn         = module.hourly_stream.kinesis_stream_arn
   stream_failures_queue_arn = module.storage.sqs_queue_arns["stream_failures"]

@@ -35,6 +35,11 @@ locals {
     var.dynamodb_table_arns.hourly, var.dynamodb_table_arns.forecasts, var.dynamodb_table_arns.households,
     var.dynamodb_table_arns.settings, var.dynamodb_table_arns.alerts,
   ]
+  # The API also reads each household's drift mark for the operator's fleet.
+  api_read_table_arns = [
+    var.dynamodb_table_arns.hourly, var.dynamodb_table_arns.forecasts, var.dynamodb_table_arns.households,
+    var.dynamodb_table_arns.settings, var.dynamodb_table_arns.alerts, var.dynamodb_table_arns.accuracy,
+  ]
   # A statement is the month's answer: hours, forecasts (day rollups, projections), settings (tariff,
   # budget); households for a re-run's list of every household.
   statement_table_arns = [
@@ -193,6 +198,7 @@ module "portal" {
     WATTCAST_HOUSEHOLDS_TABLE        = var.households_table
     WATTCAST_SETTINGS_TABLE          = var.settings_table
     WATTCAST_ALERTS_TABLE            = var.alerts_table
+    WATTCAST_ACCURACY_TABLE          = var.accuracy_table
     WATTCAST_PORTAL_HOUSEHOLD_CLAIM  = var.portal_household_claim
     WATTCAST_PORTAL_OPERATOR_GROUP   = var.portal_operator_group
     WATTCAST_PORTAL_MAX_RANGE_HOURS  = var.portal_max_range_hours
@@ -210,7 +216,7 @@ module "portal" {
     WATTCAST_METRICS_NAMESPACE       = var.metrics_namespace
   }
 
-  dynamodb_read_table_arns  = local.read_table_arns
+  dynamodb_read_table_arns  = local.api_read_table_arns
   dynamodb_scan_table_arns  = [var.dynamodb_table_arns.households] # the fleet list (GET /fleet/households)
   dynamodb_write_table_arns = [var.dynamodb_table_arns.settings, var.dynamodb_table_arns.alerts]
   # Statement links are presigned with this role's credentials: it must be able to read them itself.

@@ -111,6 +111,12 @@ variable "alerts_table" {
   default     = "wattcast-alerts"
 }
 
+variable "accuracy_table" {
+  description = "DynamoDB table of production scores, whose drift marks the operator's fleet shows (WATTCAST_ACCURACY_TABLE)."
+  type        = string
+  default     = "wattcast-accuracy"
+}
+
 variable "data_bucket" {
   description = "S3 bucket the statements are stored in (WATTCAST_DATA_BUCKET); its ARN is data_bucket_arn."
   type        = string
@@ -156,6 +162,7 @@ variable "dynamodb_table_arns" {
     forecasts  = string
     settings   = string
     alerts     = string
+    accuracy   = string
   })
 
   validation {
