@@ -237,6 +237,62 @@ class Smoke:
             f"{result.payload if not result.failed else result.describe_error()} in {elapsed:.1f} s (cold)",
         )
 
+    def accuracy(self, image: Image) -> None:
+        """The accuracy image: the ingest smoke's hours, each forecast an hour before at 1 kW, scored
+        from hour_forecasted events; then the same image's fleet drift sweep."""
+        from scripts.local.esm.events import kinesis_event, kinesis_event_record
+        from scripts.local.lambda_runtime_api import RuntimeApiInvoker
+        from scripts.stores.readings import hourly_rows
+        from services.core.bundle_format import metadata_sidecar
+        from services.core.hour_closed import HOUR_FORECASTED, HourClosedEvent, encode_event
+        from services.core.items import to_item
+        from services.core.reading import format_ts
+
+        settings = self.clients.settings
+        hours = [row.hour for row in hourly_rows(self.clients, "h1")]
+        records = []
+        for number, hour in enumerate(hours, start=1):
+            key, first = f"lstm#{format_ts(hour)}", format_ts(hour)
+            forecast = {"household_id": "h1", "forecast_key": key, "issued_for": first,
+                        "kw": [1.0] * 24, "model": settings.lstm_target_model}  # fmt: skip
+            self.clients.dynamodb.put_item(TableName=settings.forecasts_table, Item=to_item(forecast))
+            data = encode_event(
+                HOUR_FORECASTED, HourClosedEvent("h1", hour, str(number), 0.0, day_closed=True)
+            )
+            records.append(kinesis_event_record(data=data, sequence_number=str(number), partition_key="h1"))
+        metadata = {"metrics": {"rmse_by_lead_kw": [0.5] * 24}}  # the model's test error, beside its bundle
+        sidecar = settings.models_prefix + metadata_sidecar(settings.lstm_target_model)
+        self.clients.s3.put_object(
+            Bucket=settings.data_bucket, Key=sidecar, Body=json.dumps(metadata).encode()
+        )
+        sweep = ["services.accuracy.handler.sweep_handler"]
+        with (
+            RuntimeApiInvoker("127.0.0.1", 0) as api,
+            container(image, "wattcast-smoke-accuracy", self._env(api)),
+        ):
+            started = time.monotonic()
+            result = api.invoke(
+                kinesis_event(records), function_name="wattcast-accuracy", timeout_seconds=120
+            )
+            elapsed = time.monotonic() - started
+        with (
+            RuntimeApiInvoker("127.0.0.1", 0) as api,
+            container(image, "wattcast-smoke-accuracy-sweep", self._env(api), args=sweep),
+        ):
+            swept = api.invoke({"sweep": "drift"}, function_name="wattcast-accuracy", timeout_seconds=120)
+        scored = self.clients.dynamodb.scan(TableName=settings.accuracy_table)["Items"]
+        hour_items = sum(1 for item in scored if item["score_key"]["S"].startswith("hour#"))
+        self.check(
+            "accuracy scored the hours",
+            result.payload == {"batchItemFailures": []} and hour_items == len(hours),
+            f"{len(records)} events -> {hour_items} scored hours in {elapsed:.1f} s (cold)",
+        )
+        self.check(
+            "accuracy's drift sweep",
+            isinstance(swept.payload, dict) and swept.payload.get("households") == 1,
+            str(swept.payload if not swept.failed else swept.describe_error()),
+        )
+
     # ---- helpers
 
     def _env(self, api: Any) -> dict[str, str]:
@@ -401,10 +457,12 @@ def run_smoke(images: list[Image]) -> list[Check]:
             bundles = smoke.bundles() if single or "preprocess" in by_name else {}
             for image in single:
                 smoke.forecaster_single(image, bundles["model_dir"])
-            if {"ingest", "preprocess", "portal"} & set(by_name):
+            if {"ingest", "preprocess", "portal", "accuracy"} & set(by_name):
                 smoke.ingest(by_name.get("ingest"))
             if "portal" in by_name:
                 smoke.portal(by_name["portal"])
+            if "accuracy" in by_name:
+                smoke.accuracy(by_name["accuracy"])
             if "preprocess" in by_name:
                 smoke.preprocess(by_name["preprocess"], by_name.get("forecaster-local"), bundles)
         finally:
