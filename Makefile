@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 WEB := services/portal/web
 WEB_VENDOR := $(WEB)/uPlot.iife.min.js
 
-.PHONY: setup demo test test-all test-models test-containers test-terraform test-browser lint bench clean help tf-check
+.PHONY: setup demo test test-all test-models test-containers test-compose test-terraform test-browser lint bench clean help tf-check
 
 help:
 	@echo "make demo | test | test-all | lint | bench | setup | clean"
@@ -42,7 +42,7 @@ test: setup
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-all: setup
-	$(BIN)/pytest -m "not containers and not terraform and not browser" $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not containers and not compose and not terraform and not browser" $(PYTEST_ARGS)
 
 # The models' accuracy targets on the full UCI data (about 10 minutes on 2 cores); skipped, with the
 # reason, where the full file is not on the machine.
@@ -62,6 +62,11 @@ test-browser: setup
 # Builds and smoke-runs every image with podman (skipped where no engine runs); see docker/README.md.
 test-containers: setup
 	$(BIN)/pytest -m containers tests/containers $(PYTEST_ARGS)
+
+# The docker-compose flow end to end on Docker (Debian's docker.io and docker-compose; dockerd is started,
+# with no bridge, when none answers and we are root): skipped, with the reason, where neither can run.
+test-compose: setup
+	$(BIN)/pytest -m compose tests/compose $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -84,10 +84,16 @@ class ContainersError(WattcastError):
 
 
 def engine() -> str | None:
-    """podman if installed, else docker if its daemon answers, else None."""
-    podman = shutil.which("podman")
-    if podman:
-        return podman
+    """$WATTCAST_CONTAINER_ENGINE (podman or docker) if set, else podman if installed, else docker if
+    its daemon answers, else None."""
+    chosen = os.environ.get("WATTCAST_CONTAINER_ENGINE")
+    if chosen:
+        return shutil.which(chosen) if chosen != "docker" else docker_engine()
+    return shutil.which("podman") or docker_engine()
+
+
+def docker_engine() -> str | None:
+    """The docker client, when a Docker daemon answers it."""
     docker = shutil.which("docker")
     if docker and subprocess.run([docker, "info"], capture_output=True, check=False).returncode == 0:
         return docker
@@ -123,7 +129,7 @@ def run_engine(*args: str, capture: bool = False, check: bool = True) -> subproc
 
 
 def image_exists(tag: str) -> bool:
-    return run_engine("image", "exists", tag, check=False).returncode == 0
+    return run_engine("image", "inspect", tag, capture=True, check=False).returncode == 0
 
 
 def image_size_mb(tag: str) -> float:
