@@ -1,4 +1,5 @@
-"""`wattcast containers base|build|smoke`: build the images with podman (or Docker) and smoke-run them."""
+"""`wattcast containers base|build|smoke|compose`: build the images with podman (or Docker), smoke-run
+them, and run the docker-compose stack on the host's network."""
 
 from __future__ import annotations
 
@@ -40,6 +41,14 @@ def register(subparsers: Any) -> None:
         "images", nargs="*", choices=[*IMAGE_NAMES, []], metavar="IMAGE", help=str(IMAGE_NAMES)
     )
     smoke.set_defaults(func=run_smoke)
+    compose = commands.add_parser(
+        "compose",
+        help="the compose stack on Docker, where nothing can be pulled: moto, the host's network",
+    )
+    compose.add_argument("action", choices=["up", "down", "logs"])
+    compose.add_argument("--base", help="BASE_IMAGE build argument (default: the debootstrapped base)")
+    compose.add_argument("--no-build", action="store_true", help="up: use the images already built")
+    compose.set_defaults(func=run_compose)
 
 
 def run_base(args: argparse.Namespace) -> int:
@@ -73,6 +82,34 @@ def run_smoke(args: argparse.Namespace) -> int:
     checks = _engine_call(lambda: smoke.run_smoke(containers.selected(args.images)))
     print(f"\n{sum(c.ok for c in checks)} of {len(checks)} checks passed")
     return 0 if checks and all(check.ok for check in checks) else 1
+
+
+def run_compose(args: argparse.Namespace) -> int:
+    import os
+
+    from scripts.devtools import containers
+    from scripts.devtools.compose import AWS_ENDPOINT, ComposeStack, ensure_docker_daemon
+
+    os.environ["WATTCAST_CONTAINER_ENGINE"] = "docker"  # compose runs on Docker's daemon
+    base = args.base or containers.BASE_TAG
+    stack = ComposeStack(base_image=base)
+    if args.action == "down":
+        stack.down()
+        return 0
+    if args.action == "logs":
+        print(stack.logs())
+        return 0
+    if ensure_docker_daemon() is not None:
+        print("started dockerd (no bridge, no iptables): containers use the host's network only")
+    if base == containers.BASE_TAG and not containers.image_exists(base):
+        print(f"{base} is missing: making it first ({_engine_call(containers.make_base):.0f} s)")
+    if not args.no_build:
+        print(f"built the compose images in {stack.build():.0f} s")
+    print(
+        f"up: init created the resources in {stack.up():.1f} s; running: {' '.join(sorted(stack.running()))}"
+    )
+    print(f"AWS on {AWS_ENDPOINT}, the forecaster on 127.0.0.1:8080, the household API on 127.0.0.1:8090")
+    return 0
 
 
 def _engine_call(call: Any) -> Any:
