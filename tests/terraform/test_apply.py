@@ -220,28 +220,159 @@ def test_envs_aws_first_step_applies_against_the_emulator_plans_clean_and_destro
     assert clients.dynamodb.list_tables()["TableNames"] == []
 
 
-def test_envs_aws_household_api_and_accuracy_apply_against_the_emulator_plan_clean_and_destroy(
+# Step two with every image tag but the trainer's. Against moto two things differ from AWS:
+# - The forecaster's autoscaling is off (forecaster.autoscaling.enabled = false). moto 5.2.5 registers
+#   and describes the scalable target, but Application Auto Scaling's ListTagsForResource is not
+#   implemented (moto/applicationautoscaling/responses.py has no list_tags_for_resource: the server
+#   answers 500 "The list_tags_for_resource action has not been implemented"). The provider reads a
+#   target's tags after RegisterScalableTarget, tags or none, and retries the 500 for more than ten
+#   minutes: that was the "hang" of issue 16. Our configuration is not the cause; AWS implements it.
+# - moto does not keep a model's network isolation nor the empty VPC and data capture blocks it
+#   answers with; Workspace.point_at_emulator tells the private copy's sagemaker_endpoint module to
+#   ignore them (else every apply replaces the model and configuration).
+# Not the retraining flow (image_tags.trainer): the provider validates a state machine's definition
+# with ValidateStateMachineDefinition while planning, which moto 5.2.5 (the newest on PyPI) answers
+# with 500 (its responses.py has no validate_state_machine_definition), and retries for minutes.
+EMULATED_IMAGES = ("ingest", "preprocess", "forecaster", "portal", "accuracy")
+EMULATED_STEP_TWO = [
+    "-var=data_bucket=wattcast-data-emulator",
+    "-var=image_tags={" + ",".join(f'{image}="emulator"' for image in EMULATED_IMAGES) + "}",
+    "-var=forecaster={autoscaling={enabled=false}}",
+]
+
+
+def test_envs_aws_second_step_applies_everything_against_the_emulator_plans_clean_and_destroys(
     emulator: str, tmp_path: Path
 ) -> None:
-    # Step two for the household API and production accuracy (the portal and accuracy images' tags
-    # set, the others not): Cognito with its hosted UI, the HTTP API with its JWT authorizer and routes,
-    # the three functions, the alerts and statements mappings on the hourly stream, the topic and the
-    # schedule; the accuracy function on the forecasted stream and its drift sweep; their alarms.
-    # Not the retraining flow (image_tags.trainer): the provider validates a state machine's
-    # definition with ValidateStateMachineDefinition while planning, which moto 5.2.5 answers with 500
-    # (not implemented), and retries for minutes.
+    # Step two: the ingest and preprocess functions with their mappings, the SageMaker model,
+    # endpoint configuration and endpoint; the household API (Cognito with its hosted UI, the HTTP API
+    # with its JWT authorizer and routes, the portal, alerts and statements functions, their mappings
+    # on the hourly stream, the topic and the schedule); production accuracy (its function on the
+    # forecasted stream and the drift sweep); every alarm of what is deployed, as in envs/local.
     assert MIRROR is not None
     root = Workspace.copy(tmp_path, "aws", MIRROR)
     root.point_at_emulator(emulator)
     root.init()
-    tags = '-var=image_tags={portal="emulator",accuracy="emulator"}'
-    variables = ["-var=data_bucket=wattcast-data-emulator", tags]
+    variables = EMULATED_STEP_TWO
     started = time.monotonic()
     root.run("apply", "-auto-approve", "-input=false", *variables)
     apply_seconds = time.monotonic() - started
     root.run("apply", "-auto-approve", "-input=false", *variables)  # moto's stream tags, as above
     outputs = json.loads(root.run("output", "-json").stdout)
+    state = json.loads(root.run("show", "-json").stdout)
+    modules = state["values"]["root_module"].get("child_modules", [])
+    created = sum(1 for m in all_modules(modules) for r in m.get("resources", []) if r["mode"] == "managed")
+    print(f"envs/aws step 2 (everything): {created} resources applied in {apply_seconds:.0f} s")
     clients = AwsClients(Settings.from_env())
+    lambdas = clients.client("lambda")
+    assert_pipeline_functions_applied(outputs, lambdas)
+    assert_forecaster_applied(clients, outputs)
+    assert_household_api_applied(clients, outputs, lambdas)
+    assert_accuracy_applied(clients, outputs, lambdas)
+    # Every alarm AWS gets, as envs/local has them: all functions, services and the endpoint.
+    alarms = cloudwatch_alarms(clients)
+    everything = {m.service for m in METRICS}
+    expected = expected_alarms(STREAM_ROLES, ("accuracy-sweep", "portal"), everything, endpoint=True)
+    assert set(alarms) == expected and len(expected) == 44
+    assert set(outputs["monitoring_cloudwatch_metric_alarm_names"]["value"]) == expected
+    assert_alarms_notify(alarms, outputs["monitoring_sns_topic_arn"]["value"])
+    endpoint = outputs["forecaster_sagemaker_endpoint_name"]["value"]
+    for name in ("wattcast-forecaster-5xx", "wattcast-forecaster-model-latency"):
+        assert alarms[name]["Namespace"] == "AWS/SageMaker", name
+        dimensions = {d["Name"]: d["Value"] for d in alarms[name]["Dimensions"]}
+        assert dimensions == {"EndpointName": endpoint, "VariantName": "AllTraffic"}, name
+    iterator = alarms["wattcast-ingest-iterator-age"]
+    assert iterator["Dimensions"] == [{"Name": "FunctionName", "Value": Settings().ingest_function}]
+    assert_dashboard(clients, outputs["monitoring_cloudwatch_dashboard_name"]["value"], expected)
+    assert root.run("plan", "-detailed-exitcode", "-input=false", *variables, ok_codes=(0, 2)).returncode == 0
+    unprotected = "-var=deletion_protection=false"
+    root.run("apply", "-auto-approve", "-input=false", *variables, unprotected)
+    root.run("destroy", "-auto-approve", "-input=false", *variables, unprotected)
+    assert clients.kinesis.list_streams()["StreamNames"] == []
+    assert clients.dynamodb.list_tables()["TableNames"] == []
+    assert lambdas.list_functions()["Functions"] == []
+    sagemaker = clients.client("sagemaker")
+    assert sagemaker.list_endpoints()["Endpoints"] == sagemaker.list_models()["Models"] == []
+
+
+MAPPING_KNOBS = (
+    "function", "function_timeout_seconds", "batch_size", "batching_window_seconds",
+    "maximum_retry_attempts", "maximum_record_age_seconds",
+)  # fmt: skip
+
+
+def assert_pipeline_functions_applied(outputs: dict[str, Any], lambdas: Any) -> None:
+    """Ingest on the readings stream and preprocess on the hourly one: their images and handlers, the
+    names the other services use, and mappings with the knobs and failure handling of the settings."""
+    settings = Settings()
+    repositories = outputs["storage_ecr_repository_urls"]["value"]
+    failures = outputs["storage_sqs_queue_urls"]["value"]["stream_failures"].rsplit("/", 1)[-1]
+    for role, stream in (("ingest", "readings"), ("preprocess", "hourly")):
+        knob = {name: getattr(settings, f"{role}_{name}") for name in MAPPING_KNOBS}
+        arn = outputs[f"{role}_lambda_function_arn"]["value"]
+        function = lambdas.get_function(FunctionName=arn)
+        configuration = function["Configuration"]
+        assert configuration["FunctionName"] == knob["function"]
+        assert configuration["PackageType"] == "Image", role
+        assert configuration["Timeout"] == knob["function_timeout_seconds"], role
+        assert function["Code"]["ImageUri"] == f"{repositories[f'wattcast-{role}']}:emulator"
+        command = configuration["ImageConfigResponse"]["ImageConfig"]["Command"]
+        assert command == [f"services.{role}.handler.lambda_handler"]
+        [mapping] = lambdas.list_event_source_mappings(FunctionName=arn)["EventSourceMappings"]
+        assert mapping["EventSourceArn"] == outputs[f"{stream}_stream_arn"]["value"], role
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"], role
+        assert mapping["BisectBatchOnFunctionError"] is True, role
+        assert mapping["StartingPosition"] == settings.starting_position, role
+        assert mapping["BatchSize"] == knob["batch_size"], role
+        assert mapping["MaximumBatchingWindowInSeconds"] == knob["batching_window_seconds"], role
+        assert mapping["MaximumRetryAttempts"] == knob["maximum_retry_attempts"], role
+        assert mapping["MaximumRecordAgeInSeconds"] == knob["maximum_record_age_seconds"], role
+        destination = mapping["DestinationConfig"]["OnFailure"]["Destination"]
+        assert destination.endswith(f":{failures}"), role
+    ingest = lambdas.get_function_configuration(FunctionName=settings.ingest_function)
+    environment = ingest["Environment"]["Variables"]
+    assert environment["WATTCAST_DATA_BUCKET"] == "wattcast-data-emulator"
+    assert environment["WATTCAST_HOURLY_STREAM"] == settings.hourly_stream
+    preprocess = lambdas.get_function_configuration(FunctionName=settings.preprocess_function)
+    environment = preprocess["Environment"]["Variables"]
+    endpoint = outputs["forecaster_sagemaker_endpoint_name"]["value"]
+    assert environment["WATTCAST_FORECASTER_ENDPOINT"] == endpoint
+    assert environment["WATTCAST_FORECASTED_STREAM"] == settings.forecasted_stream
+
+
+def assert_forecaster_applied(clients: AwsClients, outputs: dict[str, Any]) -> None:
+    """The endpoint on its configuration, the configuration's one variant on the model, the model the
+    forecaster image in multi-model mode over the models prefix; no scalable target (off here)."""
+    settings = Settings()
+    sagemaker = clients.client("sagemaker")
+    name = outputs["forecaster_sagemaker_endpoint_name"]["value"]
+    assert name == settings.forecaster_endpoint
+    endpoint = sagemaker.describe_endpoint(EndpointName=name)
+    assert endpoint["EndpointStatus"] == "InService"
+    config_name = endpoint["EndpointConfigName"]
+    assert re.fullmatch(rf"{name}-[0-9a-f]{{8}}", config_name), config_name
+    config = sagemaker.describe_endpoint_config(EndpointConfigName=config_name)
+    assert config["KmsKeyId"] == outputs["storage_kms_key_arn"]["value"]
+    [variant] = config["ProductionVariants"]
+    assert (variant["VariantName"], variant["InstanceType"], variant["InitialInstanceCount"]) == (
+        "AllTraffic", "ml.m5.large", 1,
+    )  # fmt: skip
+    model_name = variant["ModelName"]
+    assert re.fullmatch(rf"{name}-[0-9a-f]{{8}}", model_name) and model_name != config_name, model_name
+    model = sagemaker.describe_model(ModelName=model_name)
+    container = model["PrimaryContainer"]
+    image = f"{outputs['storage_ecr_repository_urls']['value']['wattcast-forecaster']}:emulator"
+    assert (container["Image"], container["Mode"]) == (image, "MultiModel")
+    assert container["ModelDataUrl"] == f"s3://wattcast-data-emulator/{settings.models_prefix}"
+    assert container["Environment"] == {"WATTCAST_METRICS_NAMESPACE": settings.metrics_namespace}
+    assert model["ExecutionRoleArn"].endswith(f":role/{name}-sagemaker")
+    autoscaling = clients.client("application-autoscaling")
+    assert autoscaling.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"] == []
+
+
+def assert_household_api_applied(clients: AwsClients, outputs: dict[str, Any], lambdas: Any) -> None:
+    """The HTTP API's routes (openapi.yaml's operations, the public pages without an authorizer), the
+    Cognito pool, hosted UI and implicit-grant client, the portal, statements and alerts topic."""
     gateway = clients.client("apigatewayv2")
     api_id = outputs["household_api_id"]["value"]
     routes = {r["RouteKey"]: r for r in gateway.get_routes(ApiId=api_id)["Items"]}
@@ -271,7 +402,6 @@ def test_envs_aws_household_api_and_accuracy_apply_against_the_emulator_plan_cle
     assert sign_in.endswith(quote(page, safe="")), sign_in
     domain = sign_in.removeprefix("https://").split(".auth.")[0]
     assert cognito.describe_user_pool_domain(Domain=domain)["DomainDescription"]["UserPoolId"] == pool
-    lambdas = clients.client("lambda")
     portal = lambdas.get_function_configuration(
         FunctionName=outputs["household_api_portal_lambda_function_name"]["value"]
     )
@@ -289,16 +419,6 @@ def test_envs_aws_household_api_and_accuracy_apply_against_the_emulator_plan_cle
     assert mapping["BisectBatchOnFunctionError"] is True
     topics = [t["TopicArn"] for t in clients.client("sns").list_topics()["Topics"]]
     assert outputs["household_api_alerts_topic_arn"]["value"] in topics
-    state = json.loads(root.run("show", "-json").stdout)
-    modules = state["values"]["root_module"].get("child_modules", [])
-    created = sum(1 for m in all_modules(modules) for r in m.get("resources", []) if r["mode"] == "managed")
-    print(f"envs/aws step 2 (household API, accuracy): {created} resources applied in {apply_seconds:.0f} s")
-    assert_accuracy_applied(clients, outputs, lambdas)
-    assert root.run("plan", "-detailed-exitcode", "-input=false", *variables, ok_codes=(0, 2)).returncode == 0
-    unprotected = "-var=deletion_protection=false"
-    root.run("apply", "-auto-approve", "-input=false", *variables, unprotected)
-    root.run("destroy", "-auto-approve", "-input=false", *variables, unprotected)
-    assert clients.dynamodb.list_tables()["TableNames"] == []
 
 
 def all_modules(modules: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
@@ -308,8 +428,7 @@ def all_modules(modules: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 
 
 def assert_accuracy_applied(clients: AwsClients, outputs: dict[str, Any], lambdas: Any) -> None:
-    """The accuracy function on the forecasted stream, the drift sweep on its schedule, and the alarms of
-    what this step deployed (the household API's and accuracy's functions and services)."""
+    """The accuracy function on the forecasted stream, the drift sweep on its schedule."""
     settings = Settings()
     name = outputs["accuracy_lambda_function_name"]["value"]
     assert name == settings.accuracy_function
@@ -330,11 +449,6 @@ def assert_accuracy_applied(clients: AwsClients, outputs: dict[str, Any], lambda
     assert events.describe_rule(Name=rule)["ScheduleExpression"] == "rate(1440 minutes)"
     [target] = events.list_targets_by_rule(Rule=rule)["Targets"]
     assert json.loads(target["Input"]) == {"sweep": "drift"}
-    alarms = cloudwatch_alarms(clients)
-    services = {"wattcast-alerts", "wattcast-statements", "wattcast-portal", "wattcast-accuracy"}
-    stream = ("alerts", "statements", "accuracy")
-    assert set(alarms) == expected_alarms(stream, ("accuracy-sweep", "portal"), services, endpoint=False)
-    assert_alarms_notify(alarms, outputs["monitoring_sns_topic_arn"]["value"])
 
 
 def openapi_route_keys() -> dict[str, bool]:
