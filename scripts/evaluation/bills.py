@@ -10,7 +10,7 @@ import json
 import time
 import urllib.request
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +21,14 @@ from scripts.evaluation.served import ServedBundle
 from scripts.local.gateway.tokens import TokenRequest, issue
 from scripts.local.stack import EmbeddedStack
 from services.core.clients import AwsClients
+from services.core.forecast_store import DynamoForecastStore
 from services.core.hourly import COUNT_PREFIX, SUM_PREFIX
 from services.core.hourly_table import DynamoHourlyHistory
+from services.core.month_projection import projection_item, projection_request
 from services.core.reading import MEASURES, format_ts
 from services.portal.energy import days, hour_energy, kwh_by_hour
 from services.portal.requests import Month
 from services.portal.tariffs import load_tariff
-from services.preprocess.aws import DynamoForecastStore
-from services.preprocess.pipeline import ClosedHour, projection_item, projection_request
 
 AS_OF_DAY = 15
 OPTIONS = ("base", "off_peak_peak")
@@ -120,15 +120,12 @@ def _month_case(
         return None  # the truth is the whole month's energy: only complete months count
     as_of = date(month.year, month.month, AS_OF_DAY)
     answer = bundle.ask(projection_request(household_id, as_of, rows))
-    closing = ClosedHour(
-        household_id,
-        datetime.combine(as_of, datetime.min.time(), UTC) - timedelta(hours=1),
-        "evaluation",
-        time.time(),
-        day_closed=True,
-    )
     DynamoForecastStore(clients, clients.settings).put(
-        [projection_item(closing, answer, "prophet", clients.settings)]
+        [
+            projection_item(
+                household_id, as_of, answer, "prophet", arrival=time.time(), settings=clients.settings
+            )
+        ]
     )
     case: dict[str, Any] = {"month": str(month), "actual_kwh": round(sum(d.kwh for d in measured_days), 2)}
     for option in OPTIONS:

@@ -41,10 +41,10 @@ from services.accuracy.aws import DynamoAccuracyStore, S3Baselines
 from services.accuracy.handler import aws_ports
 from services.accuracy.sweep import sweep_fleet
 from services.core.clients import AwsClients, reset_clients
+from services.core.month_projection import projection_request
 from services.core.reading import format_ts
 from services.core.settings import Settings
 from services.portal.requests import HOUR, Month
-from services.preprocess.pipeline import projection_request
 
 DEMO_INGEST_BATCH_RECORDS = 100
 PAGE_TOKEN_SECONDS = 8 * 3600

@@ -7,7 +7,7 @@ gives the same stored value. Ingest writes these; features and tests read them b
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -111,3 +111,8 @@ def row_from_item(item: Mapping[str, Any]) -> HourlyRow:
     # Without the minute set (a projection leaves it out), the minutes that measured any measure.
     minutes = len(item[MINUTES_ATTRIBUTE]["NS"]) if MINUTES_ATTRIBUTE in item else max(counts.values())
     return HourlyRow(item["household_id"]["S"], hour, minutes, hourly_means(sums, counts))
+
+
+def hours_payload(rows: Sequence[HourlyRow], first: datetime, last: datetime) -> list[dict[str, Any]]:
+    """The LSTM contract's `hours`: raw hourly means (null where unmeasured), oldest first."""
+    return [{"ts": format_ts(r.hour), **r.means} for r in rows if first <= r.hour <= last]

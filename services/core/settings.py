@@ -26,6 +26,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "forecaster_multi_model": ("SAGEMAKER_MULTI_MODEL",),
 }
 STARTING_POSITIONS = ("TRIM_HORIZON", "LATEST", "AT_TIMESTAMP")
+# How month projections are made: per household on the endpoint as its day closes, or nightly in one
+# batch over the fleet (services/projections), which preprocess then leaves alone.
+PROJECTION_ROUTES = ("endpoint", "batch")
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ class Settings:
     lstm_target_model: str = "lstm/default.tar.gz"
     prophet_target_model: str = "prophet/{household_id}.tar.gz"
     prophet_default_model: str = "prophet/default.tar.gz"
+    projection_route: str = "endpoint"
     history_hours: int = 336
     forecast_ttl_days: int = 35
     day_rollup_ttl_days: int = 800  # a day's rollup outlives its forecasts: last year's month compares
@@ -185,6 +189,10 @@ class Settings:
             self._check_mapping_knobs(function)
         if self.starting_position not in STARTING_POSITIONS:
             raise SettingsError(f"starting_position must be one of {STARTING_POSITIONS}")
+        if self.projection_route not in PROJECTION_ROUTES:
+            raise SettingsError(
+                f"projection_route must be one of {PROJECTION_ROUTES}, got {self.projection_route!r}"
+            )
         for name in ("esm_poll_interval_seconds", "esm_idle_backoff_max_seconds"):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name} must be > 0")

@@ -18,6 +18,7 @@ from services.core.clients import AwsClients
 from services.core.errors import DependencyError
 from services.core.forecasts_table import DynamoForecasts, calling
 from services.core.forecasts_table import query_items as _query
+from services.core.households_table import latest_readings
 from services.core.items import from_item, to_item
 from services.core.reading import parse_ts
 from services.portal.ports import StoredAlert
@@ -208,18 +209,7 @@ class DynamoClocks:
         self._table = clients.settings.households_table
 
     def latest_readings(self) -> dict[str, datetime]:
-        request: dict[str, Any] = {"TableName": self._table, "ProjectionExpression": "household_id, latest"}
-        found: dict[str, datetime] = {}
-        with calling("scanning household clocks"):
-            while True:
-                page = self._clients.dynamodb.scan(**request)
-                for item in page["Items"]:
-                    latest = parse_ts(item.get("latest", {}).get("S", ""))
-                    if isinstance(latest, datetime):
-                        found[item["household_id"]["S"]] = latest
-                if "LastEvaluatedKey" not in page:
-                    return found
-                request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return latest_readings(self._clients)
 
     def household(self, household_id: str) -> tuple[datetime | None, frozenset[datetime]]:
         with calling(f"reading the clock of {household_id}"):

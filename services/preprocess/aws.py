@@ -14,12 +14,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from services.core.clients import AwsClients
 from services.core.errors import DependencyError, PublishError
 from services.core.hour_closed import HOUR_FORECASTED, HourClosedEvent, encode_event
-from services.core.items import to_item
 from services.core.model_pointer import ModelPointerReader, ModelSlot, SsmPointers
 from services.core.publisher import KinesisPublisher
 from services.core.retry import Backoff
 from services.core.settings import Settings
-from services.preprocess.ports import ForecastItem
 
 logger = logging.getLogger(__name__)
 RETRYABLE_CODES = {
@@ -30,11 +28,9 @@ RETRYABLE_CODES = {
     "InternalDependencyException",
     "ServiceUnavailableException",
 }
-BATCH_WRITE_ITEMS = 25
 MISSING_MODEL_MEMORY_SECONDS = 600.0
 # Throttling or a restarting endpoint: keep trying until the deadline the handler gives.
 ENDPOINT_BACKOFF = Backoff(first_delay=0.2, max_delay=5.0, max_attempts=1_000, jitter=False)
-UNPROCESSED_BACKOFF = Backoff(first_delay=0.05, max_delay=1.0, max_attempts=5)
 
 
 class SageMakerForecaster:
@@ -117,69 +113,6 @@ def _retryable(code: str, response: dict[str, Any]) -> bool:
     if code in RETRYABLE_CODES:
         return True
     return code == "ModelError" and int(response.get("OriginalStatusCode", 0) or 0) >= 500
-
-
-class DynamoForecastStore:
-    def __init__(
-        self, clients: AwsClients, settings: Settings, backoff: Backoff = UNPROCESSED_BACKOFF
-    ) -> None:
-        self._dynamodb = clients.dynamodb
-        self._table = settings.forecasts_table
-        self._backoff = backoff
-
-    def put(self, items: Sequence[ForecastItem]) -> list[ForecastItem]:
-        failed: list[ForecastItem] = []
-        for start in range(0, len(items), BATCH_WRITE_ITEMS):
-            chunk = list(items[start : start + BATCH_WRITE_ITEMS])
-            failed += self._write(chunk)
-        return failed
-
-    def _write(self, chunk: list[ForecastItem]) -> list[ForecastItem]:
-        pending = {(i.household_id, i.forecast_key): i for i in chunk}
-        for _ in self._backoff.attempts():
-            requests: list[Any] = [{"PutRequest": {"Item": self._item(i)}} for i in pending.values()]
-            try:
-                response = self._dynamodb.batch_write_item(RequestItems={self._table: requests})
-            except (ClientError, BotoCoreError) as exc:
-                logger.warning("writing %d forecasts failed: %s", len(pending), exc)
-                return list(pending.values())
-            unprocessed = response.get("UnprocessedItems", {}).get(self._table, [])
-            keys = {_key_of(request["PutRequest"]["Item"]) for request in unprocessed}
-            pending = {k: v for k, v in pending.items() if k in keys}
-            if not pending:
-                return []
-        logger.warning("%d forecasts still unprocessed by DynamoDB after retries", len(pending))
-        return list(pending.values())
-
-    def put_new(self, items: Sequence[ForecastItem]) -> tuple[list[ForecastItem], list[ForecastItem]]:
-        """One conditional PutItem per item: revisions are rare, and BatchWriteItem has no conditions."""
-        written: list[ForecastItem] = []
-        failed: list[ForecastItem] = []
-        for item in items:
-            try:
-                self._dynamodb.put_item(
-                    TableName=self._table,
-                    Item=self._item(item),
-                    ConditionExpression="attribute_not_exists(forecast_key)",
-                )
-                written.append(item)
-            except self._dynamodb.exceptions.ConditionalCheckFailedException:
-                continue  # issued before: it stays as issued
-            except (ClientError, BotoCoreError) as exc:
-                logger.warning(
-                    "writing the forecast %s of %s failed: %s", item.forecast_key, item.household_id, exc
-                )
-                failed.append(item)
-        return written, failed
-
-    def _item(self, item: ForecastItem) -> dict[str, Any]:
-        body = {"household_id": item.household_id, "forecast_key": item.forecast_key, **item.attributes}
-        body["stored_at"] = time.time()
-        return to_item(body)
-
-
-def _key_of(item: Any) -> tuple[str, str]:
-    return item["household_id"]["S"], item["forecast_key"]["S"]
 
 
 FORECASTED_BACKOFF = Backoff(first_delay=0.1, max_delay=2.0, max_attempts=6)

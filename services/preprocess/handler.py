@@ -10,10 +10,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from services.core.clients import get_clients, per_clients
 from services.core.emf import invocation_metrics
+from services.core.forecast_store import DynamoForecastStore
 from services.core.hourly_table import DynamoHourlyHistory
 from services.core.metrics import PREPROCESS
 from services.core.partial_batch import partial_batch_response
-from services.preprocess.aws import DynamoForecastStore, KinesisForecastedHours, SageMakerForecaster
+from services.preprocess.aws import KinesisForecastedHours, SageMakerForecaster
 from services.preprocess.pipeline import PreprocessPorts, preprocess_batch
 
 logger = Logger(service=PREPROCESS)

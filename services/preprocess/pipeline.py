@@ -12,18 +12,20 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
 
 from services.core import features
 from services.core.days import day_rollup
 from services.core.emf import ServiceMetrics
 from services.core.errors import DependencyError
+from services.core.forecast_store import ForecastItem
 from services.core.hour_closed import HOUR_CLOSED, HourClosedEvent, decode_events
-from services.core.hourly import HourlyRow
+from services.core.hourly import HourlyRow, hours_payload
+from services.core.month_projection import projection_item, projection_request
 from services.core.reading import format_ts
 from services.core.settings import Settings
-from services.preprocess.ports import ForecastedHours, Forecaster, ForecastItem, ForecastStore, HourlyHistory
+from services.preprocess.ports import ForecastedHours, Forecaster, ForecastStore, HourlyHistory
 
 logger = logging.getLogger(__name__)
 DAY_CLOSING_HOUR = 23
@@ -156,11 +158,6 @@ def _month_start(event: ClosedHour) -> datetime:
     return datetime(as_of.year, as_of.month, 1, tzinfo=UTC)
 
 
-def hours_payload(rows: Sequence[HourlyRow], first: datetime, last: datetime) -> list[dict[str, Any]]:
-    """The LSTM contract's `hours`: raw hourly means (null where unmeasured), oldest first."""
-    return [{"ts": format_ts(r.hour), **r.means} for r in rows if first <= r.hour <= last]
-
-
 def _lstm_forecasts(batch: _Batch, outcome: PreprocessOutcome) -> list[tuple[ForecastItem, ClosedHour]]:
     settings = batch.settings
     events = [e for h in batch.histories for e in sorted(batch.by_household[h], key=lambda e: e.hour)]
@@ -254,6 +251,8 @@ def _lstm_item(event: ClosedHour, prediction: dict[str, Any], model: str, settin
 
 
 def _projections(batch: _Batch, outcome: PreprocessOutcome) -> list[tuple[ForecastItem, ClosedHour]]:
+    if batch.settings.projection_route == "batch":
+        return []  # the nightly projections make them (services/projections)
     items = []
     for household_id, rows in batch.histories.items():
         for event in (e for e in batch.by_household[household_id] if e.closes_day):
@@ -267,56 +266,15 @@ def _projections(batch: _Batch, outcome: PreprocessOutcome) -> list[tuple[Foreca
                 outcome.failed_sequence_numbers.add(event.sequence_number)
                 continue
             outcome.endpoint_calls += 1
-            items.append((projection_item(event, answer, model, batch.settings), event))
+            items.append((_projection_item(event, answer, model, batch.settings), event))
     return items
 
 
-def projection_request(household_id: str, as_of: date, rows: Sequence[HourlyRow]) -> dict[str, Any]:
-    """Prophet's request: the measured days of `as_of`'s month before it, in kWh (the shared definition)."""
-    month_start = datetime(as_of.year, as_of.month, 1, tzinfo=UTC)
-    end = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
-    month = [r for r in rows if month_start <= r.hour < end]
-    days = []
-    if month:
-        series = features.series_from_hours(hours_payload(month, month_start, end))
-        days = [
-            {"date": datetime.fromtimestamp(day * 86_400, UTC).date().isoformat(), "kwh": round(kwh, 4)}
-            for day, kwh in features.daily_energy_kwh(series)
-        ]
-    return {"household_id": household_id, "as_of": as_of.isoformat(), "days": days}
-
-
-def projection_item(
+def _projection_item(
     event: ClosedHour, answer: dict[str, Any], model: str, settings: Settings
 ) -> ForecastItem:
-    as_of = (event.hour.date() + timedelta(days=1)).isoformat()
-    return ForecastItem(
-        event.household_id,
-        f"month#{answer['month']}#{as_of}",
-        {
-            "kind": "month",
-            "as_of": as_of,
-            **{
-                k: answer[k]
-                for k in (
-                    "month",
-                    "actual_to_date_kwh",
-                    "projected_month_kwh",
-                    "projected_month_kwh_lower",
-                    "projected_month_kwh_upper",
-                    "forecast",
-                )
-            },
-            **(
-                {"remaining_kwh_samples": answer["remaining_kwh_samples"]}
-                if "remaining_kwh_samples" in answer
-                else {}
-            ),
-            "model": model,
-            "event_arrival": event.arrival,
-            "expires_at": int(event.arrival) + settings.forecast_ttl_days * 86_400,
-        },
-    )
+    as_of = event.hour.date() + timedelta(days=1)
+    return projection_item(event.household_id, as_of, answer, model, arrival=event.arrival, settings=settings)
 
 
 def _day_rollups(batch: _Batch) -> list[tuple[ForecastItem, ClosedHour]]:

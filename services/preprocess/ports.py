@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from services.core.forecast_store import ForecastItem
 from services.core.hour_closed import HourClosedEvent
 from services.core.hourly import HourlyRow
-
-
-@dataclass(frozen=True)
-class ForecastItem:
-    """One item of the forecasts table; keyed so that a retried batch overwrites it."""
-
-    household_id: str
-    forecast_key: str
-    attributes: dict[str, Any]
 
 
 class HourlyHistory(Protocol):

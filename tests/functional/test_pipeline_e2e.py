@@ -25,9 +25,9 @@ from scripts.stores.readings import hourly_rows, queue_messages, stream_records
 from services.accuracy.aws import DynamoAccuracyStore
 from services.core import features
 from services.core.clients import AwsClients
+from services.core.hourly import hours_payload
 from services.core.reading import format_ts
 from services.forecaster.runtimes import OnnxRuntime
-from services.preprocess.pipeline import hours_payload
 
 pytestmark = pytest.mark.functional
 HOUSEHOLDS, LOOKBACK = ("h000", "h001", "h002"), 48

@@ -29,10 +29,11 @@ from scripts.training.default_models import ensure_models
 from scripts.training.package import package_lstm
 from services.core import bundle_format as fmt
 from services.core.clients import AwsClients
+from services.core.forecast_store import DynamoForecastStore
 from services.core.hourly_table import DynamoHourlyHistory
 from services.core.model_pointer import ModelSlot, Pointer, SsmPointers
 from services.core.reading import format_ts
-from services.preprocess.aws import DynamoForecastStore, SageMakerForecaster
+from services.preprocess.aws import SageMakerForecaster
 from services.preprocess.pipeline import PreprocessPorts, preprocess_batch
 
 pytestmark = pytest.mark.functional

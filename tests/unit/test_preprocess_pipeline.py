@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,7 +12,9 @@ import pytest
 
 from scripts.local.esm.events import kinesis_event_from_payloads
 from services.core.errors import DependencyError
+from services.core.forecast_store import ForecastItem
 from services.core.hourly import HourlyRow
+from services.core.month_projection import projection_request
 from services.core.reading import MEASURES, format_ts
 from services.core.settings import Settings
 from services.preprocess.pipeline import (
@@ -19,9 +22,7 @@ from services.preprocess.pipeline import (
     lstm_request_body,
     payload_chunks,
     preprocess_batch,
-    projection_request,
 )
-from services.preprocess.ports import ForecastItem
 
 SETTINGS = Settings.from_env({}, history_hours=48)
 START = datetime(2010, 2, 1, tzinfo=UTC)
@@ -111,12 +112,12 @@ class FakeForecaster:
 class FakeStore:
     items: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
-    def put(self, items: list[ForecastItem]) -> list[ForecastItem]:
+    def put(self, items: Sequence[ForecastItem]) -> list[ForecastItem]:
         for item in items:
             self.items[(item.household_id, item.forecast_key)] = item.attributes
         return []
 
-    def put_new(self, items: list[ForecastItem]) -> tuple[list[ForecastItem], list[ForecastItem]]:
+    def put_new(self, items: Sequence[ForecastItem]) -> tuple[list[ForecastItem], list[ForecastItem]]:
         new = [i for i in items if (i.household_id, i.forecast_key) not in self.items]
         return new, self.put(new)
 
@@ -275,3 +276,15 @@ def test_a_revision_of_a_closed_day_recomputes_that_days_projection() -> None:
     assert outcome.projections_stored == 1
     _, open_day, _ = run(events(("a", 50), revised=True, day_closed=False), history)
     assert open_day.projections == []
+
+
+def test_on_the_batch_route_a_closed_day_is_rolled_up_but_not_projected() -> None:
+    history = FakeHistory({"a": rows("a", 24 * 3, power=2.0)})
+    forecaster, store = FakeForecaster(), FakeStore()
+    batch_route = SETTINGS.replace(projection_route="batch")
+    outcome = preprocess_batch(
+        events(("a", 47)), PreprocessPorts(history, forecaster, store), batch_route, deadline=1e12
+    )
+    assert forecaster.projections == [] and outcome.projections_stored == 0
+    assert outcome.days_stored == 1 and ("a", "day#2010-02-02") in store.items
+    assert outcome.forecasts_stored == 1 and outcome.failed_sequence_numbers == set()

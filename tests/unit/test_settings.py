@@ -51,3 +51,10 @@ def test_every_field_has_its_environment_variable():
     names = Settings.env_names()
     assert names["hourly_table"] == "WATTCAST_HOURLY_TABLE"
     assert len(names) == len(set(names.values()))
+
+
+def test_the_projection_route_is_the_endpoint_or_the_batch():
+    assert Settings().projection_route == "endpoint"
+    assert Settings.from_env({"WATTCAST_PROJECTION_ROUTE": "batch"}).projection_route == "batch"
+    with pytest.raises(SettingsError, match="projection_route must be one of"):
+        Settings.from_env({"WATTCAST_PROJECTION_ROUTE": "nightly"})

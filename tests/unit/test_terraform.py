@@ -39,8 +39,8 @@ SETTINGS = Settings()
 DEFAULTS: dict[str, Any] = {f.name: getattr(SETTINGS, f.name) for f in dataclasses.fields(Settings)}
 ENV_TO_FIELD = {env: name for name, env in Settings.env_names().items()}
 MODULES = (
-    "accuracy", "household_api", "kinesis_stream", "lambda_image_function", "monitoring", "retraining",
-    "sagemaker_endpoint", "storage",
+    "accuracy", "household_api", "kinesis_stream", "lambda_image_function", "monitoring",
+    "nightly_projections", "retraining", "sagemaker_endpoint", "storage",
 )  # fmt: skip
 ROOTS = ("envs/aws", "envs/local")
 NAME_FIELDS = (
@@ -80,6 +80,11 @@ MADE_BY_TERRAFORM = ("alerts_topic_arn", "operations_topic_arn")
 RETRAINING_FIELDS = (
     "hourly_table", "households_table", "data_bucket", "models_prefix", "model_pointer_prefix",
     "retrain_holdout_days", "metrics_namespace",
+)  # fmt: skip
+# What `python -m services.projections` reads (the batch projection route's processing job).
+PROJECTIONS_FIELDS = (
+    "households_table", "hourly_table", "forecasts_table", "data_bucket", "models_prefix",
+    "model_pointer_prefix", "prophet_default_model", "allowed_lateness_seconds", "metrics_namespace",
 )  # fmt: skip
 # Module calls inside a module of the aws root: the call's name -> the aws root's module that holds it.
 WRAPPED = {"portal": "household_api", "alerts": "household_api", "statements": "household_api",
@@ -206,6 +211,7 @@ STREAMS = ("readings_stream", "hourly_stream", "forecasted_stream")
         ("modules/accuracy", ACCURACY_FIELDS),
         ("modules/monitoring", MONITORING_FIELDS),
         ("modules/retraining", RETRAINING_FIELDS),
+        ("modules/nightly_projections", PROJECTIONS_FIELDS),
     ],
 )
 def test_variables_named_after_settings_default_to_them(tree, directory, names):
@@ -221,6 +227,7 @@ def test_the_aws_root_has_every_name_and_mapping_knob_of_settings(tree):
     knobs = {n for n in DEFAULTS if n.startswith(prefixes)}
     knobs = knobs - {"alerts_topic_arn"} | {"starting_position"}  # the ARN exists once Terraform made it
     names = {*NAME_FIELDS, *HOUSEHOLD_API_FIELDS, *ACCURACY_FIELDS, *MONITORING_FIELDS, *RETRAINING_FIELDS}
+    names |= {*PROJECTIONS_FIELDS, "projection_route"}
     names |= {"forecaster_endpoint", "ingest_function", "preprocess_function", "lstm_target_model"}
     names |= {"prophet_default_model"}
     assert names | knobs <= set(tf(tree, "envs/aws").variables)
@@ -235,6 +242,7 @@ ENDPOINT = "local.forecaster_on ? module.forecaster[0].sagemaker_endpoint_name :
     [
         ("accuracy", ACCURACY_FIELDS, TOPIC),
         ("retraining", RETRAINING_FIELDS, TOPIC),
+        ("nightly_projections", PROJECTIONS_FIELDS, TOPIC),
         ("monitoring", MONITORING_FIELDS, {"forecaster_endpoint": ENDPOINT}),  # once the endpoint exists
     ],
 )
@@ -326,7 +334,8 @@ def test_function_environment_is_settings_names_fed_by_matching_variables(tree):
                    "hourly_table", "households_table", "dead_letter_queue", "allowed_lateness_seconds",
                    "max_clock_skew_seconds", "metrics_namespace"},
         "preprocess": {"hourly_stream", "forecasted_stream", "hourly_table", "forecasts_table",
-                       "forecaster_endpoint", "model_pointer_prefix", "metrics_namespace"},
+                       "forecaster_endpoint", "model_pointer_prefix", "metrics_namespace",
+                       "projection_route"},
         "portal": {"hourly_table", "forecasts_table", "households_table", "settings_table", "alerts_table",
                    "portal_household_claim", "portal_operator_group", "portal_max_range_hours",
                    "portal_sign_in_url", "data_bucket", "statements_prefix", "statement_link_seconds",
@@ -439,6 +448,13 @@ def test_images_repositories_and_handlers(tree):
         assert expression(aws.modules[call]["count"]) == f"var.image_tags.{image} == null ? 0 : 1"
         assert expression(aws.modules[call]["image_uri"]) == f"local.images.{image}"
     assert "image_tags.accuracy" not in str(aws.modules["monitoring"].get("count"))  # monitoring: step one
+    # The nightly projections: on the batch route only, from the forecaster image they share the
+    # bundle runtime with.
+    projections = aws.modules["nightly_projections"]
+    assert expression(projections["count"]) == (
+        'var.projection_route == "batch" && var.image_tags.forecaster != null ? 1 : 0'
+    )
+    assert expression(projections["image_uri"]) == "local.images.forecaster"
 
 
 def test_each_function_may_touch_exactly_what_it_uses(tree):

@@ -1,7 +1,7 @@
 """Issue 15's Terraform, checked statically (python-hcl2, no terraform binary, no network): every metric of
 services/core/metrics.py and every AWS metric the issue names has its alarm, each alarm notifies the
-operations topic, the dashboard shows the pipeline, and the accuracy functions, the model pointers and
-the retraining flow touch exactly what they use.
+operations topic, the dashboard shows the pipeline, and the accuracy functions, the model pointers,
+the retraining flow and the nightly projections touch exactly what they use.
 """
 
 from __future__ import annotations
@@ -158,14 +158,14 @@ def test_both_queues_and_the_endpoint_are_what_the_alarms_watch(tree):
 
 
 def test_every_alarm_notifies_the_operations_topic_both_ways(tree):
-    for name in ("modules/monitoring", "modules/retraining"):
+    for name in ("modules/monitoring", "modules/retraining", "modules/nightly_projections"):
         directory = tf(tree, name)
         found = alarms(directory)
         assert found, name
         for address, alarm in found.items():
             actions = {expression(alarm["alarm_actions"]), expression(alarm["ok_actions"])}
             assert actions == {"local.alarm_actions" if name == "modules/monitoring" else None}, address
-            if name == "modules/retraining":
+            if name != "modules/monitoring":
                 assert alarm["alarm_actions"] == alarm["ok_actions"] == ["${var.operations_topic_arn}"]
             assert alarm["actions_enabled"] is True, address
             chosen = ("breaching", "notBreaching", "${each.value.treat_missing_data}")  # custom: per metric
@@ -428,3 +428,149 @@ def test_the_aws_root_wires_retraining_to_the_trainer_image_and_the_pointers(tre
     for attribute, default in defaults.items():
         assert module[attribute]["default"] == default, attribute
         assert expression(call[attribute]) == f"var.retraining.{attribute}", attribute
+
+
+# ---------------------------------------------------------------- the nightly projections (batch route)
+
+
+def test_nightly_projections_run_one_sharded_processing_job_with_the_forecaster_image(tree):
+    module = tf(tree, "modules/nightly_projections")
+    machine = module.resources["aws_sfn_state_machine.nightly_projections"]
+    assert machine["definition"] == "${jsonencode(local.definition)}" and machine["type"] == "STANDARD"
+    assert machine["tracing_configuration"][0]["enabled"] is True
+    definition = module.locals["definition"]
+    task = definition["States"]["Project"]
+    assert task["Resource"] == "${local.arn_prefix}:states:::sagemaker:createProcessingJob.sync"
+    parameters = task["Parameters"]
+    app = parameters["AppSpecification"]
+    assert expression(app["ImageUri"]) == "var.image_uri"
+    assert module.locals["entrypoint"] == ["python", "-m", "services.projections", "--shard", "auto"]
+    assert expression(app["ContainerEntrypoint"]) == "local.entrypoint"
+    # --as-of is the UTC date the execution started: the first part of $$.Execution.StartTime.
+    assert app["ContainerArguments.$"] == "States.Array('--as-of', ${local.as_of})"
+    assert module.locals["as_of"] == "States.ArrayGetItem(States.StringSplit($$.Execution.StartTime, 'T'), 0)"
+    assert "$$.Execution.Name" in parameters["ProcessingJobName.$"]
+    assert parameters["ProcessingJobName.$"].startswith("States.Format('${var.name}-{}'")
+    cluster = parameters["ProcessingResources"]["ClusterConfig"]
+    knobs = {
+        "InstanceCount": "instance_count",
+        "InstanceType": "instance_type",
+        "VolumeSizeInGB": "volume_size_gb",
+    }
+    for key, knob in knobs.items():
+        assert expression(cluster[key]) == f"var.{knob}", key
+        assert module.variables[knob].get("validation"), knob
+    assert expression(cluster["VolumeKmsKeyId"]) == "var.kms_key_arn"
+    stopping = parameters["StoppingCondition"]["MaxRuntimeInSeconds"]
+    assert expression(stopping) == "var.max_runtime_seconds"
+    assert module.variables["max_runtime_seconds"].get("validation")
+    assert "1..100" in module.variables["instance_count"]["description"]
+    assert "var.instance_count <= 100" in str(module.variables["instance_count"]["validation"])
+    assert expression(parameters["RoleArn"]) == "aws_iam_role.processing.arn"
+    assert expression(parameters["Environment"]) == "local.environment"
+    assert "local.tags" in str(parameters["Tags"])
+    (retry,) = task["Retry"]
+    assert "SageMaker.ResourceLimitExceededException" in retry["ErrorEquals"]
+    (catch,) = task["Catch"]
+    assert definition["States"][catch["Next"]]["Type"] == "Fail"
+    # The schedule: daily after the day closed plus the allowed lateness, always UTC (--as-of is UTC).
+    schedule = module.resources["aws_scheduler_schedule.nightly_projections"]
+    (target,) = schedule["target"]
+    assert expression(target["arn"]) == "aws_sfn_state_machine.nightly_projections.arn"
+    assert expression(target["role_arn"]) == "aws_iam_role.scheduler.arn"
+    assert expression(schedule["schedule_expression"]) == "var.schedule_expression"
+    assert schedule["schedule_expression_timezone"] == "UTC"
+    assert module.variables["schedule_expression"]["default"] == "cron(30 1 * * ? *)"
+    assert SETTINGS.allowed_lateness_seconds < 30 * 60 + 3600  # the default schedule: 01:30 UTC
+    # The job's environment: Settings names, fed by the variables named after their fields.
+    environment = module.locals["environment"]
+    fields = {ENV_TO_FIELD[env_name] for env_name in environment}
+    assert fields == {
+        "region", "households_table", "hourly_table", "forecasts_table", "data_bucket", "models_prefix",
+        "model_pointer_prefix", "prophet_default_model", "allowed_lateness_seconds", "metrics_namespace",
+    }  # fmt: skip
+    for env_name, value in environment.items():
+        field = ENV_TO_FIELD[env_name]
+        if field != "region":
+            assert f"var.{field}" in (expression(value) or ""), env_name
+            assert module.variables[field]["default"] == getattr(SETTINGS, field), field
+
+
+def test_nightly_projections_roles_name_exact_arns(tree):
+    module = tf(tree, "modules/nightly_projections")
+    start = statement(module, "scheduler", "StartProjections")
+    assert start["actions"] == ["states:StartExecution"]
+    assert start["resources"] == ["${aws_sfn_state_machine.nightly_projections.arn}"]
+    run = statement(module, "state_machine", "RunProcessingJobs")
+    assert {
+        "sagemaker:CreateProcessingJob",
+        "sagemaker:DescribeProcessingJob",
+        "sagemaker:StopProcessingJob",
+        "sagemaker:AddTags",
+    } <= set(run["actions"])
+    assert run["resources"] == ["${local.processing_jobs_arn}"]
+    assert module.locals["processing_jobs_arn"].endswith(":processing-job/${var.name}-*")
+    passes = statement(module, "state_machine", "PassProcessingRole")
+    assert passes["resources"] == ["${aws_iam_role.processing.arn}"]
+    assert passes["condition"][0]["values"] == ["sagemaker.amazonaws.com"]
+    watch = statement(module, "state_machine", "WatchProcessingJobs")
+    assert module.locals["sync_rule_arn"].endswith(
+        ":rule/StepFunctionsGetEventsForSageMakerProcessingJobsRule"
+    )
+    assert watch["resources"] == ["${local.sync_rule_arn}"]
+    exact = {
+        "ScanHouseholds": (["dynamodb:Scan"], ["${var.households_table_arn}"]),
+        "QueryHourlyTable": (["dynamodb:Query"], ["${var.hourly_table_arn}"]),
+        "WriteProjections": (["dynamodb:BatchWriteItem"], ["${var.forecasts_table_arn}"]),
+        "ReadBundles": (["s3:GetObject"], ["${local.models_objects}"]),
+        "PullForecasterImage": (
+            ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+            ["${var.ecr_repository_arn}"],
+        ),
+        "EcrLogin": (["ecr:GetAuthorizationToken"], ["*"]),
+    }
+    for sid, (actions, resources) in exact.items():
+        found = statement(module, "processing", sid)
+        assert (found["actions"], found["resources"]) == (actions, resources), sid
+    assert module.locals["models_objects"] == "${local.bucket_arn}/${var.models_prefix}*"
+    listing = statement(module, "processing", "ListBundles")
+    assert listing["resources"] == ["${local.bucket_arn}"]
+    assert listing["condition"][0]["values"] == ["${var.models_prefix}*"]
+    assert module.locals["processing_logs"].endswith(":log-group:/aws/sagemaker/ProcessingJobs")
+    key = statement(module, "processing", "UseDataKey")
+    assert key["resources"] == ["${var.kms_key_arn}"]
+    assert {"kms:Decrypt", "kms:GenerateDataKey"} <= set(key["actions"])
+    # The prophet-default pointer only, and only when pointers exist.
+    (dynamic,) = module.data["aws_iam_policy_document.processing"]["dynamic"]
+    pointer = dynamic["statement"]
+    assert "var.prophet_default_pointer_arn == null ? []" in pointer["for_each"]
+    (content,) = pointer["content"]
+    assert content["actions"] == ["ssm:GetParameter"] and content["resources"] == ["${statement.value}"]
+
+
+def test_the_aws_root_wires_the_nightly_projections_on_the_batch_route(tree):
+    aws = tf(tree, "envs/aws")
+    call = aws.modules["nightly_projections"]
+    assert expression(call["ecr_repository_arn"]) == (
+        "module.storage.ecr_repository_arns[var.ecr_repositories.forecaster]"
+    )
+    arns = {
+        "households": "households_table_arn",
+        "hourly": "hourly_table_arn",
+        "forecasts": "forecasts_table_arn",
+    }
+    for role, argument in arns.items():
+        assert expression(call[argument]) == f'module.storage.dynamodb_table_arns["{role}"]', argument
+    assert expression(call["prophet_default_pointer_arn"]) == (
+        'lookup(module.storage.model_pointer_parameter_arns, "prophet-default", null)'
+    )
+    assert expression(call["operations_topic_arn"]) == "module.monitoring.sns_topic_arn"
+    assert expression(call["kms_key_arn"]) == "module.storage.kms_key_arn"
+    defaults = optional_defaults(aws.variables["projections"]["type"])
+    module = tf(tree, "modules/nightly_projections").variables
+    assert defaults["instance_type"] == "ml.m5.large" and defaults["instance_count"] == 1
+    for attribute, default in defaults.items():
+        assert module[attribute]["default"] == default, attribute
+        assert expression(call[attribute]) == f"var.projections.{attribute}", attribute
+    alarms_output = aws.outputs["nightly_projections_cloudwatch_metric_alarm_names"]["value"]
+    assert "module.nightly_projections[*].nightly_projections_cloudwatch_metric_alarm_names" in alarms_output

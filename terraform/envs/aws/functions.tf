@@ -78,6 +78,7 @@ module "preprocess" {
     WATTCAST_FORECASTER_ENDPOINT  = var.forecaster_endpoint
     WATTCAST_MODEL_POINTER_PREFIX = var.model_pointer_prefix
     WATTCAST_METRICS_NAMESPACE    = var.metrics_namespace
+    WATTCAST_PROJECTION_ROUTE     = var.projection_route
   }
 
   event_source_mappings = {

@@ -163,6 +163,21 @@ output "retraining_scheduler_schedule_name" {
   value       = one(module.retraining[*].scheduler_schedule_name)
 }
 
+output "nightly_projections_sfn_state_machine_arn" {
+  description = "The nightly projections flow (null unless projection_route = \"batch\" and image_tags.forecaster is set): aws stepfunctions start-execution --state-machine-arn <arn> projects the fleet now, as of today's UTC date."
+  value       = one(module.nightly_projections[*].sfn_state_machine_arn)
+}
+
+output "nightly_projections_scheduler_schedule_name" {
+  description = "The EventBridge Scheduler schedule that starts the nightly projections."
+  value       = one(module.nightly_projections[*].scheduler_schedule_name)
+}
+
+output "nightly_projections_cloudwatch_metric_alarm_names" {
+  description = "The failed and timed-out alarms of the nightly projections (empty on the endpoint route)."
+  value       = flatten(module.nightly_projections[*].nightly_projections_cloudwatch_metric_alarm_names)
+}
+
 output "service_environment" {
   description = "WATTCAST_* variables for running the CLI or a service against this stack."
   value = {

@@ -111,6 +111,16 @@ variable "forecaster_endpoint" {
   default     = "wattcast-forecaster"
 }
 
+variable "projection_route" {
+  description = "How month projections are made (WATTCAST_PROJECTION_ROUTE): \"endpoint\", per household on the endpoint as its day closes, or \"batch\", nightly over the fleet by `python -m services.projections` (preprocess then asks the endpoint for next-hour forecasts only). See the cost model: `wattcast cost`."
+  type        = string
+  default     = "endpoint"
+  validation {
+    condition     = contains(["endpoint", "batch"], var.projection_route)
+    error_message = "projection_route must be \"endpoint\" or \"batch\"."
+  }
+}
+
 variable "ingest_function" {
   description = "Name of the ingest Lambda function (WATTCAST_INGEST_FUNCTION)."
   type        = string
@@ -610,6 +620,19 @@ variable "retraining" {
     schedule_timezone   = optional(string, "UTC")
     schedule_enabled    = optional(bool, true)
     models              = optional(list(string), ["lstm", "prophet"])
+    instance_type       = optional(string, "ml.m5.large")
+    instance_count      = optional(number, 1)
+    volume_size_gb      = optional(number, 30)
+    max_runtime_seconds = optional(number, 14400)
+  })
+  default = {}
+}
+
+variable "projections" {
+  description = "The nightly month projections (created with projection_route = \"batch\" and image_tags.forecaster): the schedule (an EventBridge Scheduler cron in UTC, enabled), and the SageMaker processing job's instance type and count (each instance projects its shard of the fleet), volume size in GB and maximum runtime in seconds. Defaults are the nightly_projections module's."
+  type = object({
+    schedule_expression = optional(string, "cron(30 1 * * ? *)")
+    schedule_enabled    = optional(bool, true)
     instance_type       = optional(string, "ml.m5.large")
     instance_count      = optional(number, 1)
     volume_size_gb      = optional(number, 30)
