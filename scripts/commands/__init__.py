@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "scripts.commands.portal",
     "scripts.commands.report",
     "scripts.commands.monitor",
+    "scripts.commands.cost",
 )
 
 

@@ -1,4 +1,4 @@
-"""`wattcast bench ingest|forecaster|pipeline|portal` (make bench): benchmarks that print figures."""
+"""`wattcast bench ingest|forecaster|pipeline|load|projections|portal|pages`: benchmarks printing figures."""
 
 from __future__ import annotations
 
@@ -42,9 +42,45 @@ def register(subparsers: Any) -> None:
     pipeline.add_argument("--households", type=int, default=10)
     pipeline.add_argument("--days", type=float, default=4.0)
     pipeline.add_argument(
-        "--per-record", type=int, nargs="+", default=[60, 1], help="readings per record, per run"
+        "--per-record",
+        type=int,
+        nargs="+",
+        default=None,
+        help="readings per record, per run (flood: 60 1; steady pace: the first value, default 1)",
+    )
+    pipeline.add_argument(
+        "--pace",
+        type=float,
+        nargs="+",
+        metavar="READINGS_PER_S",
+        help="steady pace instead of a flood: one run per pace (households seeded with history), "
+        "then the capacity where the p95 passes 2 s",
+    )
+    pipeline.add_argument(
+        "--hours", type=int, default=6, help="steady pace: hours streamed per household (default 6)"
     )
     pipeline.set_defaults(func=run_pipeline)
+    load = commands.add_parser(
+        "load",
+        help="the streaming path for a fleet, AWS stubbed and against the emulator: readings/s, "
+        "forecasts/s, CPU s per household-hour, AWS calls per reading",
+    )
+    load.add_argument("--households", type=int, default=1000)
+    load.add_argument("--hours", type=int, default=3, help="hours streamed per household")
+    load.add_argument("--warm-hours", type=int, default=48, help="history seeded per household")
+    load.add_argument("--per-record", type=int, default=60, help="readings per record")
+    load.add_argument("--mode", choices=("stubbed", "emulator"), nargs="+", default=["stubbed", "emulator"])
+    load.set_defaults(func=run_load)
+    projections = commands.add_parser(
+        "projections",
+        help="one household's month projection on each route: the multi-model endpoint (load, invoke, "
+        "unload) and the nightly job's in-process path; ms and CPU ms per household",
+    )
+    projections.add_argument("--households", type=int, default=50)
+    projections.add_argument(
+        "--bundle", type=Path, help="a Prophet model.tar.gz (default: the sample bundle)"
+    )
+    projections.set_defaults(func=run_projections)
     portal = commands.add_parser("portal", help="the household API's summary under wrk: p50, p99, requests/s")
     portal.add_argument("--households", type=int, default=100)
     portal.add_argument("--seconds", type=int, default=30, help="how long wrk runs")
@@ -91,10 +127,38 @@ def run_forecaster(args: argparse.Namespace) -> int:
 
 
 def run_pipeline(args: argparse.Namespace) -> int:
-    from scripts.bench.pipeline import pipeline_figures
+    from scripts.bench.pipeline import PacedOptions, paced_figures, pipeline_figures
 
     _quiet_lambdas()
-    print(json.dumps(pipeline_figures(args.households, args.days, tuple(args.per_record)), indent=2))
+    if args.pace:
+        if min(args.pace) <= 0 or args.hours < 1:
+            raise SystemExit("--pace must be positive and --hours at least 1")
+        per_record = args.per_record[0] if args.per_record else 1
+        options = PacedOptions(households=args.households, hours=args.hours, per_record=per_record)
+        print(json.dumps(paced_figures(options, tuple(args.pace)), indent=2))
+        return 0
+    per_records = tuple(args.per_record or (60, 1))
+    print(json.dumps(pipeline_figures(args.households, args.days, per_records), indent=2))
+    return 0
+
+
+def run_load(args: argparse.Namespace) -> int:
+    from scripts.bench.load import LoadOptions, load_figures
+
+    if min(args.households, args.hours, args.per_record) < 1 or args.warm_hours < 0:
+        raise SystemExit("--households, --hours and --per-record must be at least 1")
+    _quiet_lambdas()
+    options = LoadOptions(args.households, args.hours, args.warm_hours, args.per_record)
+    print(json.dumps(load_figures(options, tuple(args.mode)), indent=2))
+    return 0
+
+
+def run_projections(args: argparse.Namespace) -> int:
+    from scripts.bench.projections import projection_routes
+
+    if args.households < 1:
+        raise SystemExit("--households must be at least 1")
+    print(json.dumps(projection_routes(args.households, args.bundle), indent=2))
     return 0
 
 

@@ -37,6 +37,11 @@ class ServerProcess:
         self._output: IO[bytes] | None = None
 
     @property
+    def pid(self) -> int | None:
+        """The child's process id while it runs (the benchmarks read its CPU time)."""
+        return self._process.pid if self._process is not None else None
+
+    @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import multiprocessing
+import os
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -16,7 +19,7 @@ from services.core.forecast_store import DynamoForecastStore
 from services.core.settings import Settings
 from services.projections.aws import DynamoFleet, S3Bundles
 from services.projections.bundles import NightBundles
-from services.projections.job import NightPorts, Shard, ShardError, project_night
+from services.projections.job import NightOutcome, NightPorts, Shard, ShardError, project_night
 
 
 def night_ports(clients: AwsClients, settings: Settings) -> NightPorts:
@@ -25,6 +28,28 @@ def night_ports(clients: AwsClients, settings: Settings) -> NightPorts:
         NightBundles(S3Bundles(clients, settings), settings),
         DynamoForecastStore(clients, settings),
     )
+
+
+def project_part(as_of: date, households: list[str] | None, shard: Shard) -> NightOutcome:
+    """One process's part of the night, with its own clients (a spawned process shares nothing)."""
+    settings = Settings.from_env()
+    return project_night(as_of, night_ports(AwsClients(settings), settings), settings, households, shard)
+
+
+def project_in_processes(
+    as_of: date, households: list[str] | None, shard: Shard, processes: int
+) -> NightOutcome:
+    """The shard over `processes` processes (one per vCPU: a projection holds one core)."""
+    if processes == 1:
+        return project_part(as_of, households, shard)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+        futures = [pool.submit(project_part, as_of, households, part) for part in shard.split(processes)]
+        parts = [future.result() for future in futures]
+    outcome = parts[0]
+    for part in parts[1:]:
+        outcome.merge(part)
+    return outcome
 
 
 RESOURCE_CONFIG = Path("/opt/ml/config/resourceconfig.json")  # SageMaker's description of the cluster
@@ -56,17 +81,18 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--households", help="comma-separated ids (default: every household)")
     parser.add_argument(
+        "--processes", type=int, default=os.cpu_count() or 1, help="processes (default: one per CPU)"
+    )
+    parser.add_argument(
         "--shard", default="0/1", help="INDEX/COUNT of the fleet, or auto (a SageMaker job's hosts)"
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = Settings.from_env()
     households = args.households.split(",") if args.households else None
+    if args.processes < 1:
+        parser.error("--processes must be >= 1")
     try:
-        shard = parse_shard(args.shard)
-        outcome = project_night(
-            args.as_of, night_ports(AwsClients(settings), settings), settings, households, shard
-        )
+        outcome = project_in_processes(args.as_of, households, parse_shard(args.shard), args.processes)
     except WattcastError as exc:
         print(f"projections: error: {exc}", file=sys.stderr)
         return 2

@@ -36,6 +36,16 @@ class NightOutcome:
     load_seconds: float = 0.0
     projection_seconds: float = 0.0
 
+    def merge(self, other: NightOutcome) -> None:
+        """Add another process's part of the same night (its seconds run alongside, so the longest)."""
+        self.projected += other.projected
+        self.by_default += other.by_default
+        self.not_closed += other.not_closed
+        self.failed.update(other.failed)
+        self.seconds = max(self.seconds, other.seconds)
+        self.load_seconds += other.load_seconds
+        self.projection_seconds += other.projection_seconds
+
     def summary(self) -> dict[str, Any]:
         done = max(self.projected, 1)
         return {
@@ -79,6 +89,12 @@ class Shard:
 
     def holds(self, household_id: str) -> bool:
         return zlib.crc32(household_id.encode()) % self.count == self.index
+
+    def split(self, parts: int) -> list[Shard]:
+        """This shard as `parts` shards of a fleet `parts` times finer (one per process)."""
+        return [
+            Shard(self.index + self.count * k, self.count * parts) for k in range(parts)
+        ]  # same residue mod count
 
 
 class ShardError(WattcastError):

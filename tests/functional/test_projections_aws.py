@@ -41,7 +41,7 @@ def test_the_job_projects_each_closed_household_from_its_month_into_the_forecast
     )
     for key in ("models/prophet/default.tar.gz", "models/prophet/h000.tar.gz"):
         aws.s3.upload_file(str(sample_bundles["prophet.tar.gz"]), aws.settings.data_bucket, key)
-    assert projections_job(["--as-of", "2010-01-15"]) == 0
+    assert projections_job(["--as-of", "2010-01-15", "--processes", "2"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert (summary["projected"], summary["by_default_model"], summary["not_closed"], summary["failed"]) == (
         2, 1, 1, 0,

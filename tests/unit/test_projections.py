@@ -190,3 +190,14 @@ def test_the_shard_is_given_or_read_from_the_sagemaker_jobs_hosts(tmp_path: Path
         parse_shard("two of five")
     with pytest.raises(ShardError, match="cannot read this host's place"):
         parse_shard("auto", tmp_path / "missing.json")
+
+
+def test_a_shard_split_over_processes_covers_exactly_that_shard() -> None:
+    ids = [f"h{n:05d}" for n in range(400)]
+    shard = Shard(1, 3)
+    parts = shard.split(2)
+    assert parts == [Shard(1, 6), Shard(4, 6)]
+    by_parts = {h for h in ids for part in parts if part.holds(h)}
+    assert by_parts == {h for h in ids if shard.holds(h)} and all(
+        sum(part.holds(h) for part in parts) <= 1 for h in ids
+    )

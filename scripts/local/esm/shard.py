@@ -169,8 +169,16 @@ class ShardWorker:
         window = self._mapping.maximum_batching_window_seconds
         if window <= 0 or batch_is_full(self._pending, self._mapping.batch_size):
             return True
+        return self._gathering_seconds() >= window
+
+    def _gathering_seconds(self) -> float:
+        """How long the first pending record has been gathered: since it reached the stream, or
+        since it was read when that is longer (a clock that disagrees with the stream's). From the
+        arrival, so that a record found late by an idle poller (backed off up to a second) does not
+        wait a whole window more: a record waits at most the window before its batch is invoked."""
         assert self._first_pending_at is not None
-        return time.monotonic() - self._first_pending_at >= window
+        read_ago = time.monotonic() - self._first_pending_at
+        return max(read_ago, self._ctx.clock() - self._pending[0].arrival)
 
     # ---- reading
 
@@ -277,8 +285,8 @@ class ShardWorker:
     def _cap_to_window(self, delay: float) -> float:
         if self._first_pending_at is None or not self._pending:
             return delay
-        window_ends = self._first_pending_at + self._mapping.maximum_batching_window_seconds
-        return max(0.0, min(delay, window_ends - time.monotonic()))
+        left = self._mapping.maximum_batching_window_seconds - self._gathering_seconds()
+        return max(0.0, min(delay, left))
 
     # ---- delivering
 
