@@ -11,6 +11,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
@@ -29,6 +30,7 @@ from services.preprocess.ports import ForecastedHours, Forecaster, ForecastStore
 
 logger = logging.getLogger(__name__)
 DAY_CLOSING_HOUR = 23
+HISTORY_READERS = 8  # concurrent Queries, within botocore's pool of 10 connections per client
 
 
 @dataclass(frozen=True)
@@ -139,18 +141,25 @@ def _read_histories(
     settings: Settings,
     outcome: PreprocessOutcome,
 ) -> dict[str, list[HourlyRow]]:
-    """One query per household covering every window and month-to-date the batch needs."""
+    """One query per household covering every window and month-to-date the batch needs, up to
+    HISTORY_READERS at a time (each Query waits on the network, not on this CPU)."""
+    spans = {household_id: _history_span(events, settings) for household_id, events in by_household.items()}
+    with ThreadPoolExecutor(max_workers=max(1, min(HISTORY_READERS, len(spans)))) as pool:
+        reads = {h: pool.submit(ports.history.rows, h, *span) for h, span in spans.items()}
     histories = {}
-    for household_id, events in by_household.items():
-        last = max(e.hour for e in events)
-        window_start = min(e.hour for e in events) - timedelta(hours=settings.history_hours - 1)
-        first = min([window_start, *(_month_start(e) for e in events if e.closes_day)])
+    for household_id, read in reads.items():
         try:
-            histories[household_id] = ports.history.rows(household_id, first, last)
+            histories[household_id] = read.result()
         except DependencyError as exc:
             logger.warning("history of %s unreadable; its records are retried: %s", household_id, exc)
-            outcome.failed_sequence_numbers.update(e.sequence_number for e in events)
+            outcome.failed_sequence_numbers.update(e.sequence_number for e in by_household[household_id])
     return histories
+
+
+def _history_span(events: list[ClosedHour], settings: Settings) -> tuple[datetime, datetime]:
+    last = max(e.hour for e in events)
+    window_start = min(e.hour for e in events) - timedelta(hours=settings.history_hours - 1)
+    return min([window_start, *(_month_start(e) for e in events if e.closes_day)]), last
 
 
 def _month_start(event: ClosedHour) -> datetime:

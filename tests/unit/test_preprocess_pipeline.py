@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -288,3 +289,18 @@ def test_on_the_batch_route_a_closed_day_is_rolled_up_but_not_projected() -> Non
     assert forecaster.projections == [] and outcome.projections_stored == 0
     assert outcome.days_stored == 1 and ("a", "day#2010-02-02") in store.items
     assert outcome.forecasts_stored == 1 and outcome.failed_sequence_numbers == set()
+
+
+def test_the_households_histories_are_read_concurrently() -> None:
+    # Each read waits until three are in flight at once: read one after another, they would break it.
+    stored = {h: rows(h, 40) for h in ("a", "b", "c")}
+    barrier = threading.Barrier(3, timeout=10)
+
+    class ConcurrentHistory(FakeHistory):
+        def rows(self, household_id: str, first_hour: datetime, last_hour: datetime) -> list[HourlyRow]:
+            barrier.wait()
+            return super().rows(household_id, first_hour, last_hour)
+
+    outcome, _, store = run(events(("a", 30), ("b", 30), ("c", 30)), ConcurrentHistory(stored))
+    assert outcome.failed_sequence_numbers == set() and outcome.forecasts_stored == 3
+    assert {h for h, _ in store.items} == {"a", "b", "c"}
