@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 WEB := services/portal/web
 WEB_VENDOR := $(WEB)/uPlot.iife.min.js
 
-.PHONY: setup demo test test-all test-models test-containers test-compose test-terraform test-browser lint bench clean help tf-check
+.PHONY: setup demo test test-all test-models test-containers test-compose test-terraform test-browser test-spark lint bench clean help tf-check
 
 help:
 	@echo "make demo | test | test-all | lint | bench | setup | clean"
@@ -67,6 +67,11 @@ test-containers: setup
 # with no bridge, when none answers and we are root): skipped, with the reason, where neither can run.
 test-compose: setup
 	$(BIN)/pytest -m compose tests/compose $(PYTEST_ARGS)
+
+# Per-household Prophet on Apache Spark in local mode on 127.0.0.1 (pyspark from PyPI, Java 17): the
+# bundles equal the process pool's. Skipped, with the reason, without Java.
+test-spark: setup
+	$(BIN)/pytest -m spark $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

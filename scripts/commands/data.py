@@ -1,4 +1,5 @@
-"""`wattcast data fetch|slice|info`: get the UCI data set, cut slices of it, describe a copy."""
+"""`wattcast data fetch|slice|info|export-parquet`: get the UCI data set, cut slices of it, describe a
+copy, export a fleet's hourly series as Parquet (the Prophet training engines' input)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _register_fetch(actions)
     _register_slice(actions)
     _register_info(actions)
+    _register_export_parquet(actions)
 
 
 def _register_fetch(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -46,6 +48,27 @@ def _register_info(actions: argparse._SubParsersAction[argparse.ArgumentParser])
     parser.set_defaults(func=_run_info)
 
 
+def _register_export_parquet(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = actions.add_parser(
+        "export-parquet", help="a fleet's hourly series as Parquet (input of wattcast train prophet)"
+    )
+    parser.add_argument(
+        "--source",
+        choices=("uci", "store"),
+        default="uci",
+        help="uci: the UCI house and households simulated from it (default); store: the hourly table",
+    )
+    parser.add_argument("--data", type=Path, default=None, help="UCI file (default: the bundled slice)")
+    parser.add_argument("--households", type=int, help="with --source uci: h000 .. h<N-1> (default 1)")
+    parser.add_argument("--household", action="append", help="a household id; repeatable")
+    parser.add_argument("--seed", type=int, default=0, help="the simulation's seed")
+    parser.add_argument("--workers", type=int, help="simulating processes (default: the CPU count)")
+    parser.add_argument(
+        "--out", type=Path, default=Path("out/fleet.parquet"), help="Parquet file (default out/fleet.parquet)"
+    )
+    parser.set_defaults(func=_run_export_parquet)
+
+
 def _run_fetch(args: argparse.Namespace) -> int:
     from scripts.data.uci import UCI_TXT_NAME
     from scripts.data.uci_files import fetch_uci_zip
@@ -68,4 +91,32 @@ def _run_info(args: argparse.Namespace) -> int:
 
     for name, value in describe_uci(args.data).items():
         print(f"{name}: {value}")
+    return 0
+
+
+def _run_export_parquet(args: argparse.Namespace) -> int:
+    import os
+    import time
+
+    from scripts.data.parquet_fleet import simulated_fleet, write_fleet
+
+    started = time.monotonic()
+    if args.source == "store":
+        from scripts.data.hourly_store import store_series
+        from services.core.clients import get_clients
+
+        fleet = store_series(get_clients(), args.household or None)
+        rows = write_fleet(sorted(fleet.items()), args.out)
+        count = len(fleet)
+    else:
+        from scripts.data.simulate import household_ids
+        from scripts.data.uci import default_data_path
+
+        households = args.household or household_ids(args.households or 1)
+        workers = min(args.workers or os.cpu_count() or 1, len(households))
+        simulated = simulated_fleet(args.data or default_data_path(), households, args.seed, workers)
+        rows = write_fleet(simulated, args.out)
+        count = len(households)
+    seconds = time.monotonic() - started
+    print(f"wrote {rows:,} household-hours of {count} households to {args.out} in {seconds:.1f} s")
     return 0

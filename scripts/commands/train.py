@@ -41,7 +41,10 @@ def register(subparsers: Any) -> None:
         help="household id (h000 = the UCI house; with --source store, a stored household); repeatable",
     )
     prophet.add_argument("--households", type=int, help="train h000 .. h<N-1> (simulated from the UCI house)")
-    prophet.add_argument("--workers", type=int, help="processes (default: the CPU count)")
+    prophet.add_argument(
+        "--workers", type=int, help="processes, or Spark's local[N] cores (default: the CPU count)"
+    )
+    _engine_arguments(prophet)
     prophet.add_argument(
         "--default", action="store_true", help="also write default/model.tar.gz (the fallback)"
     )
@@ -54,6 +57,32 @@ def register(subparsers: Any) -> None:
 
 
 UCI_TRAIN_END = "2010-01-01"
+
+
+def _engine_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--engine",
+        choices=("pool", "spark"),
+        default="pool",
+        help="pool: local processes (default); spark: groupBy(household).applyInPandas on Apache Spark",
+    )
+    parser.add_argument(
+        "--parquet",
+        help="the fleet's hourly Parquet (wattcast data export-parquet; s3a://... on a cluster); spark "
+        "without it first exports the households asked for to <out>/fleet.parquet",
+    )
+    parser.add_argument("--spark-master", help="Spark master (default local[--workers])")
+    parser.add_argument("--spark-partitions", type=int, help="shuffle partitions (default 4 per core)")
+    parser.add_argument(
+        "--evaluation",
+        choices=("full", "none"),
+        default="full",
+        help="full: every later month through the bundle's handler (default); none: fit and package "
+        "only (fleet training: no month metrics in metrics.json or the bundle's metadata)",
+    )
+    parser.add_argument(
+        "--models-prefix", help="write the bundles here instead of --out: a folder or s3://bucket/prefix"
+    )
 
 
 def _common(parser: argparse.ArgumentParser, out: str) -> None:
@@ -128,34 +157,110 @@ def run_lstm(args: argparse.Namespace) -> int:
 def run_prophet(args: argparse.Namespace) -> int:
     import os
 
-    from scripts.data.simulate import household_ids
-    from scripts.training.prophet import (
-        ProphetOptions,
-        default_from_fleet,
-        train_default,
-        train_prophet,
-        trainable,
-    )
+    from scripts.training.prophet import ProphetOptions, default_from_fleet, train_default, trainable
 
     if args.push and not args.default:
         raise SettingsError("--push publishes the default model: add --default")
-    fleet, train_end, data = _data(args)
-    households = tuple(args.household or household_ids(args.households or 1))
+    if args.parquet and args.source == "store":
+        raise SettingsError("--parquet is the input: drop --source store")
+    fleet, train_end, data = (
+        (None, args.train_end or UCI_TRAIN_END, args.data) if args.parquet else _data(args)
+    )
     options = ProphetOptions(
-        data=data,
+        data=data or _uci_file(),
         out=args.out,
-        households=households,
+        households=_households(args),
         train_end=train_end,
         seed=args.seed,
         workers=args.workers or os.cpu_count() or 1,
+        evaluate=args.evaluation == "full",
+        models_prefix=args.models_prefix,
     )
     stored = trainable(fleet, train_end) if fleet is not None else None
-    summary = train_prophet(options, fleet=stored)
+    summary = _run_engine(args, options, stored)
     print(json.dumps({k: v for k, v in summary.items() if k != "per_household"}, indent=2))
+    print(_throughput_line(summary))
     if args.default:
         default = train_default(options) if stored is None else default_from_fleet(options, stored)
         print(f"default model: {default}")
         if args.push:
             _push("prophet-default", default)
-    print(f"bundles: {args.out}/<household>/model.tar.gz  metrics: {args.out / 'metrics.json'}")
+    print(f"bundles: {options.prefix}/<household>/model.tar.gz  metrics: {options.prefix}/metrics.json")
     return 0
+
+
+def _inputs(args: argparse.Namespace) -> tuple[Any, str, Path | None]:
+    """_data's (stored fleet, train_end, UCI file), or with --parquet no fleet: the engine reads it."""
+    if args.parquet:
+        return None, args.train_end or UCI_TRAIN_END, args.data
+    return _data(args)
+
+
+def _uci_file() -> Path:
+    from scripts.data.uci import default_data_path
+
+    return default_data_path()
+
+
+def _households(args: argparse.Namespace) -> tuple[str, ...]:
+    """--household ids, else h000 .. h<N-1> of --households; with --parquet and neither, every household
+    in the file (empty)."""
+    from scripts.data.simulate import household_ids
+
+    if args.household:
+        return tuple(args.household)
+    if args.households:
+        return tuple(household_ids(args.households))
+    return () if args.parquet else ("h000",)
+
+
+def _run_engine(args: argparse.Namespace, options: Any, stored: dict[str, Any] | None) -> dict[str, Any]:
+    from scripts.data.parquet_fleet import read_fleet
+    from scripts.training.prophet import train_prophet
+
+    if args.engine == "pool":
+        if args.parquet:
+            stored = read_fleet(Path(args.parquet), options.households)
+        return train_prophet(options, fleet=stored)
+    from scripts.training.engines.spark import SparkOptions, local_master, train_prophet_spark
+
+    parquet = args.parquet or str(_export_for_spark(options, stored))
+    spark = SparkOptions(
+        parquet=parquet,
+        master=args.spark_master or local_master(options.workers),
+        partitions=args.spark_partitions,
+    )
+    households = tuple(sorted(stored)) if stored is not None else options.households
+    return train_prophet_spark(options, spark, households)
+
+
+def _export_for_spark(options: Any, stored: dict[str, Any] | None) -> Path:
+    """The households asked for (stored, or simulated from the UCI file) as <out>/fleet.parquet."""
+    import time
+
+    from scripts.data.parquet_fleet import simulated_fleet, write_fleet
+
+    path = Path(options.out) / "fleet.parquet"
+    started = time.monotonic()
+    if stored is not None:
+        rows = write_fleet(stored.items(), path)
+    else:
+        rows = write_fleet(
+            simulated_fleet(options.data, options.households, options.seed, options.workers), path
+        )
+    print(f"exported {rows:,} household-hours to {path} in {time.monotonic() - started:.1f} s")
+    return path
+
+
+def _throughput_line(summary: dict[str, Any]) -> str:
+    """The benchmark's line: households per minute of training (Spark's start-up apart)."""
+    startup = summary.get("spark_startup_seconds")
+    extra = f", Spark start-up {startup} s apart" if startup is not None else ""
+    per_core = summary.get("households_per_core_minute")
+    each = summary.get("cpu_seconds_per_household")
+    cpu = f"; {each} CPU s each = {per_core} households/minute per core" if per_core else ""
+    return (
+        f"prophet {summary['engine']}: {summary['households']} households in "
+        f"{summary['minutes'] * 60:.1f} s on {summary['workers']} workers: "
+        f"{summary['households_per_minute']} households/minute{extra}{cpu}"
+    )

@@ -9,6 +9,8 @@ Built bundles are artefacts: never committed.
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
 import shutil
 import tarfile
@@ -59,15 +61,41 @@ def _convert_to_onnx(model: Any, path: Path, metadata: dict[str, Any]) -> None:
 
 def package_prophet(model: Any, out: Path, metadata: dict[str, Any]) -> Path:
     """A fitted Prophet model with `fmt.prophet_metadata(...)` as a bundle at `out`."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(prophet_bundle(model, metadata))
+    return out
+
+
+def prophet_bundle(model: Any, metadata: dict[str, Any]) -> bytes:
+    """The bundle's model.tar.gz bytes, built in memory: the same model and metadata give the same
+    bytes (members in a fixed order, no timestamps), whichever engine or process built them."""
     from prophet.serialize import model_to_json
 
     fmt.check_metadata(metadata, fmt.Flavour.PROPHET)
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        (root / fmt.PROPHET_FILE).write_text(model_to_json(model))
-        _copy_handler(root, fmt.Flavour.PROPHET)
-        _write_metadata(root, metadata)
-        return _tar(root, out)
+    members = {
+        fmt.PROPHET_FILE: model_to_json(model).encode(),
+        fmt.HANDLER_FILE: handler_source(fmt.Flavour.PROPHET.value).read_bytes(),
+        fmt.METADATA_FILE: json.dumps(metadata, indent=2).encode(),
+    }
+    return _tar_bytes(members)
+
+
+def _tar_bytes(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    # mtime=0 in the gzip header too, so the archive's bytes depend on its content alone
+    with (
+        gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as zipped,
+        tarfile.open(fileobj=zipped, mode="w") as tar,
+    ):
+        for directory in sorted({str(Path(name).parent) for name in members} - {"."}):
+            info = tarfile.TarInfo(directory)
+            info.type, info.mode = tarfile.DIRTYPE, 0o755
+            tar.addfile(info)
+        for name in sorted(members):
+            info = tarfile.TarInfo(name)
+            info.size, info.mode = len(members[name]), 0o644
+            tar.addfile(info, io.BytesIO(members[name]))
+    return buffer.getvalue()
 
 
 def _copy_handler(root: Path, flavour: fmt.Flavour) -> None:
