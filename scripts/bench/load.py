@@ -41,6 +41,7 @@ from services.core.reading import MEASURES, format_ts
 from services.core.settings import Settings
 from services.ingest.pipeline import ingest_batch
 from services.ingest.ports import HourClosed
+from services.preprocess.history_cache import HistoryCache
 from services.preprocess.pipeline import PreprocessPorts, preprocess_batch
 
 LATENCY_POINTS = {"p50": 50.0, "p95": 95.0, "max": 100.0}
@@ -98,7 +99,9 @@ def hourly_event(events: Sequence[HourClosed], first_sequence: int, stream: str)
     payloads = [
         encode_event(
             HOUR_CLOSED,
-            HourClosedEvent(e.household_id, e.hour, "", 0.0, e.revised, e.day_closed, e.closing_arrival),
+            HourClosedEvent(
+                e.household_id, e.hour, "", 0.0, e.revised, e.day_closed, e.closing_arrival, e.announcement
+            ),
         )
         for e in events
     ]
@@ -159,7 +162,9 @@ def run_stubbed(fleet: Fleet, bundles: Bundles, work: Path) -> dict[str, Any]:
     )
     store = MemoryForecastStore()
     history = MemoryHistory((hour.row() for hour in fleet.warm), memory.aggregates)
-    ports = PreprocessPorts(history, forecaster, store, MemoryForecasted())
+    # as the handler builds them: the container's cache over the table
+    cache = HistoryCache(history)
+    ports = PreprocessPorts(history, forecaster, store, MemoryForecasted(), history_cache=cache)
     run = _StubbedRun(settings, memory, ports, forecaster, store)
     events = ingest_events(fleet, settings.ingest_batch_size, settings.readings_stream)
     started = time.perf_counter()

@@ -195,8 +195,10 @@ def _paced_in_fresh_process(options: PacedOptions, pace: float, bundles: dict[st
 
 
 def meets_target(row: dict[str, Any], limit_s: float = LATENCY_TARGET_P95_S) -> bool:
-    """A pace is sustained when its p95 is within the limit and the stack kept up with the publisher."""
-    p95 = row["latency_s"]["p95"]
+    """A pace is sustained when its steady p95 is within the limit and the stack kept up with the
+    publisher. Steady: after the first hour, which is the functions' cold start (boto3 clients
+    created, each household's history read in full into the container's cache)."""
+    p95 = row["latency_s_after_first_hour"]["p95"]
     kept_up = row["published_readings_per_s"] >= PACE_SHORTFALL * row["pace_readings_per_s"]
     # NaN (no forecasts) compares false, so it misses the target
     return bool(row["forecasts"]) and p95 <= limit_s and kept_up

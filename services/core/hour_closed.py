@@ -1,9 +1,12 @@
 """The hour events, as their consumers read them.
 
-`{"type": "hour_closed", "household_id", "hour", "revised", "day_closed", "closing_arrival"}` on the
-hourly stream (ingest publishes it): `revised` when new readings came for an hour announced before,
-`day_closed` when every hour of its UTC day has closed, `closing_arrival` the arrival of the reading
-that closed it (optional). The same body with `"type": "hour_forecasted"` on the forecasted stream
+`{"type": "hour_closed", "household_id", "hour", "revised", "day_closed", "closing_arrival",
+"announcement"}` on the hourly stream (ingest publishes it): `revised` when new readings came for an
+hour announced before, `day_closed` when every hour of its UTC day has closed, `closing_arrival` the
+arrival of the reading that closed it (optional), `announcement` the household's count of announcing
+batches, 1, 2, 3, ... (optional): every event of one batch's announcements carries the same number,
+so a consumer that has seen number n and next sees n + 1 knows it missed no hour of that household
+that closed or changed in between. The same body with `"type": "hour_forecasted"` on the forecasted stream
 (preprocess publishes it once it has stored what it forecast from that hour): by then every forecast
 covering the hour is stored, so production scoring reads complete evidence whatever the two
 consumers' pace.
@@ -35,6 +38,7 @@ class HourClosedEvent:
     revised: bool = False
     day_closed: bool = False
     closing_arrival: float | None = None  # the closing reading's arrival in Kinesis (newer events)
+    announcement: int | None = None  # the household's announcing batch (newer events)
 
     @property
     def closes_day(self) -> bool:
@@ -53,6 +57,8 @@ def encode_event(event_type: str, event: HourClosedEvent) -> bytes:
     }
     if event.closing_arrival is not None:
         body["closing_arrival"] = event.closing_arrival
+    if event.announcement is not None:
+        body["announcement"] = event.announcement
     return json.dumps(body, separators=(",", ":")).encode()
 
 
@@ -85,6 +91,7 @@ def _decode(kinesis: Mapping[str, Any], event_type: str) -> HourClosedEvent:
         revised=body.get("revised") is True,
         day_closed=body.get("day_closed", hour.hour == DAY_CLOSING_HOUR) is True,
         closing_arrival=_epoch_seconds(body.get("closing_arrival")),
+        announcement=_ordinal(body.get("announcement")),
     )
 
 
@@ -93,3 +100,10 @@ def _epoch_seconds(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)
+
+
+def _ordinal(value: Any) -> int | None:
+    """The event's announcement number, or None when absent or not a positive integer."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return None
+    return value

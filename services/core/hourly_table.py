@@ -15,11 +15,13 @@ from services.core.settings import Settings
 
 
 class DynamoHourlyHistory:
-    """Queries of one household's hours; a failed query raises DependencyError with its cause."""
+    """Queries of one household's hours; a failed query raises DependencyError with its cause.
+    `consistent`: strongly consistent reads (for a reader that keeps what it read)."""
 
-    def __init__(self, clients: AwsClients, settings: Settings) -> None:
+    def __init__(self, clients: AwsClients, settings: Settings, *, consistent: bool = False) -> None:
         self._dynamodb = clients.dynamodb
         self._table = settings.hourly_table
+        self._consistent = consistent
         names = {"#h": "hour", "#p": "household_id"}
         for i, measure in enumerate(MEASURES):
             names[f"#s{i}"], names[f"#c{i}"] = SUM_PREFIX + measure, COUNT_PREFIX + measure
@@ -47,6 +49,7 @@ class DynamoHourlyHistory:
             "ProjectionExpression": ", ".join(self._names),  # sums and counts, not the minute sets
             "ExpressionAttributeNames": self._names,
             "ExpressionAttributeValues": {":h": {"S": household_id}},
+            "ConsistentRead": self._consistent,
         }
 
     def _query(self, household_id: str, request: dict[str, Any], pages: int | None = None) -> list[HourlyRow]:

@@ -121,7 +121,7 @@ class DynamoHouseholdStates:
         found: dict[str, HouseholdTime] = {}
         for start in range(0, len(ids), 100):  # BatchGetItem takes 100 keys
             keys: list[Any] = [{"household_id": {"S": h}} for h in ids[start : start + 100]]
-            projection = "household_id, latest, open_hours, pending_revisions, version"
+            projection = "household_id, latest, open_hours, pending_revisions, version, announced"
             request: Any = {self._table: {"Keys": keys, "ProjectionExpression": projection}}
             for _ in self._backoff.attempts():
                 request = self._read(request, found)
@@ -146,8 +146,10 @@ class DynamoHouseholdStates:
             ":latest": {"S": format_ts(state.latest) if state.latest else ""},
             ":version": {"N": str(state.version)},
             ":previous": {"N": str(state.version - 1)},
+            ":announced": {"N": str(state.announced)},
         }
-        sets, removes = ["latest = :latest", "version = :version"], ["open_hour"]  # open_hour: the old schema
+        sets = ["latest = :latest", "version = :version", "announced = :announced"]
+        removes = ["open_hour"]  # open_hour: the old schema
         for attribute, hours in (
             ("open_hours", state.open_hours),
             ("pending_revisions", state.pending_revisions),
@@ -180,6 +182,7 @@ def _state_of(item: Mapping[str, Any]) -> HouseholdTime:
         open_hours=_hours(item, "open_hours"),
         pending_revisions=_hours(item, "pending_revisions"),
         version=int(item.get("version", {}).get("N", "0")),
+        announced=int(item.get("announced", {}).get("N", "0")),
     )
 
 
@@ -208,6 +211,8 @@ class KinesisHourlyEvents:
             }
             if event.closing_arrival is not None:  # optional: consumers of older events go without
                 body["closing_arrival"] = event.closing_arrival
+            if event.announcement is not None:
+                body["announcement"] = event.announcement
             data = json.dumps(body, separators=(",", ":")).encode()
             by_payload[data] = event
             items.append((event.household_id, data))

@@ -21,13 +21,15 @@ HOUR = timedelta(hours=1)
 @dataclass(frozen=True)
 class HouseholdTime:
     """What ingest keeps per household: its latest stored reading, the hours with readings that have
-    not closed yet, the revisions not yet announced, and a version that makes every update of the
-    state conditional."""
+    not closed yet, the revisions not yet announced, a version that makes every update of the
+    state conditional, and how many batches have announced hours (each batch's events carry its
+    number, so a consumer can tell that it has seen every announcement of the household)."""
 
     latest: datetime | None = None
     open_hours: frozenset[datetime] = frozenset()
     pending_revisions: frozenset[datetime] = frozenset()
     version: int = 0
+    announced: int = 0
 
     def closed(self, hour: datetime, lateness: timedelta) -> bool:
         return self.latest is not None and hour + HOUR + lateness <= self.latest
@@ -48,6 +50,11 @@ class Plan:
     announcements: list[Announcement] = field(default_factory=list)
     marked: HouseholdTime | None = None
     after: HouseholdTime | None = None  # None: the state does not change
+
+    @property
+    def announcement(self) -> int | None:
+        """The number the announcements carry (the household's announcing batches, this one included)."""
+        return self.after.announced if self.after and self.announcements else None
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,8 @@ def plan(before: HouseholdTime, batch: BatchHours, lateness: timedelta) -> Plan:
     # left unsaved lies inside the newest open hour; the worst it does is let a reading for an
     # earlier, still empty hour open that hour instead of revising it, and the next batch closes it.
     changed = (after.open_hours, after.pending_revisions) != (saved.open_hours, saved.pending_revisions)
+    if announcements:
+        after = replace(after, announced=saved.announced + 1)
     return Plan(announcements, marked, after if changed else None)
 
 

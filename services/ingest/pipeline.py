@@ -243,6 +243,7 @@ def _close_hours(stored: _Stored, ports: IngestPorts, settings: Settings, outcom
             revised=a.revised,
             day_closed=a.day_closed,
             closing_arrival=arrivals[h].closing(a, lateness) if h in arrivals else None,
+            announcement=plan.announcement,
         )
         for h, plan in plans.items()
         if h not in unmarked

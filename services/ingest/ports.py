@@ -27,6 +27,7 @@ class HourClosed:
     revised: bool = False  # announced before; readings came for it since
     day_closed: bool = False  # every hour of its UTC day has closed
     closing_arrival: float | None = None  # when the reading that closed (or revised) it reached Kinesis
+    announcement: int | None = None  # the household's announcing batch this event is part of
 
 
 class RawArchive(Protocol):

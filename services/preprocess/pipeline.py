@@ -26,6 +26,7 @@ from services.core.hourly import HourlyRow, hours_payload
 from services.core.month_projection import projection_item, projection_request
 from services.core.reading import format_ts
 from services.core.settings import Settings
+from services.preprocess.history_cache import HistoryCache
 from services.preprocess.ports import ForecastedHours, Forecaster, ForecastStore, HourlyHistory
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class PreprocessPorts:
     forecaster: Forecaster
     store: ForecastStore
     forecasted: ForecastedHours | None = None  # None: nobody scores the forecasts (tests, tools)
+    history_cache: HistoryCache | None = None  # the container's recent hours over `history`
 
 
 ClosedHour = HourClosedEvent  # the hour-closed event, as services/core/hour_closed.py decodes it
@@ -141,11 +143,18 @@ def _read_histories(
     settings: Settings,
     outcome: PreprocessOutcome,
 ) -> dict[str, list[HourlyRow]]:
-    """One query per household covering every window and month-to-date the batch needs, up to
-    HISTORY_READERS at a time (each Query waits on the network, not on this CPU)."""
+    """One query per household covering every window and month-to-date the batch needs (through
+    the container's cache: only the hours it lacks), up to HISTORY_READERS at a time (each Query
+    waits on the network, not on this CPU)."""
     spans = {household_id: _history_span(events, settings) for household_id, events in by_household.items()}
+    cache = ports.history_cache
     with ThreadPoolExecutor(max_workers=max(1, min(HISTORY_READERS, len(spans)))) as pool:
-        reads = {h: pool.submit(ports.history.rows, h, *span) for h, span in spans.items()}
+        reads = {
+            h: pool.submit(cache.window, h, *span, by_household[h])
+            if cache
+            else pool.submit(ports.history.rows, h, *span)
+            for h, span in spans.items()
+        }
     histories = {}
     for household_id, read in reads.items():
         try:

@@ -108,9 +108,11 @@ def test_the_same_batch_three_times_leaves_s3_dynamodb_and_the_hourly_stream_unc
     objects, items, events = first
     assert len(objects) == 1 and len(gzip.decompress(next(iter(objects.values()))).splitlines()) == 300
     assert len(items) == 6
-    assert sorted((e["household_id"], e["hour"]) for e in events) == [
-        (h, f"2010-01-01T0{n}:00:00Z") for h in ("a1", "b2") for n in (0, 1)
+    assert sorted((e["household_id"], e["hour"], e["announcement"]) for e in events) == [
+        (h, f"2010-01-01T0{n}:00:00Z", 1) for h in ("a1", "b2") for n in (0, 1)
     ]
+    states = stack.dynamodb.scan(TableName=stack.settings.households_table)["Items"]
+    assert sorted((i["household_id"]["S"], i["announced"]["N"]) for i in states) == [("a1", "1"), ("b2", "1")]
 
 
 def test_poison_records_go_to_the_dead_letters_and_every_good_reading_is_stored(stack):

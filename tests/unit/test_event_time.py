@@ -61,7 +61,18 @@ def test_an_hour_closes_once_the_households_own_time_passes_its_end_plus_the_lat
     assert result.after == HouseholdTime(minute(69), frozenset({hour(0), hour(1)}), version=1)
     one_more = plan(result.after, BatchHours({hour(1): minute(70)}, frozenset({hour(1)})), LATENESS)
     assert [(a.hour, a.revised) for a in one_more.announcements] == [(hour(0), False)]
-    assert one_more.after == HouseholdTime(minute(70), frozenset({hour(1)}), version=2)
+    assert one_more.after == HouseholdTime(minute(70), frozenset({hour(1)}), version=2, announced=1)
+    assert one_more.announcement == 1 and result.announcement is None
+
+
+def test_each_announcing_batch_of_a_household_gets_the_next_number_and_a_quiet_one_none() -> None:
+    first = plan(HouseholdTime(), BatchHours({hour(0): minute(59), hour(1): minute(71)}), LATENESS)
+    assert first.announcement == 1 and first.after is not None
+    quiet = plan(first.after, BatchHours({hour(1): minute(75)}, frozenset({hour(1)})), LATENESS)
+    assert quiet.announcements == [] and quiet.announcement is None and quiet.after is None
+    late = plan(first.after, BatchHours({hour(0): minute(30)}, frozenset({hour(0)})), LATENESS)
+    assert [(a.hour, a.revised) for a in late.announcements] == [(hour(0), True)]
+    assert late.announcement == 2 and late.after is not None and late.after.announced == 2
 
 
 def test_the_one_round_late_hours_of_the_issue_are_announced() -> None:

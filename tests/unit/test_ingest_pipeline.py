@@ -30,12 +30,14 @@ def test_a_batch_stores_means_archives_and_closes_hours():
     outcome = ingest_batch(event_of(readings), memory.ports(), SETTINGS)
     assert outcome.failed_sequence_numbers == set()
     assert outcome.readings_accepted == 150 and outcome.hours_updated == 3
-    assert [(e.household_id, e.hour) for e in memory.hourly_events.events] == [
-        ("h1", hour(0)),
-        ("h1", hour(1)),
+    assert [(e.household_id, e.hour, e.announcement) for e in memory.hourly_events.events] == [
+        ("h1", hour(0), 1),
+        ("h1", hour(1), 1),
     ]
     assert memory.households.stored == {
-        "h1": HouseholdTime(datetime(2010, 1, 1, 2, 29, tzinfo=UTC), frozenset({hour(2)}), version=1)
+        "h1": HouseholdTime(
+            datetime(2010, 1, 1, 2, 29, tzinfo=UTC), frozenset({hour(2)}), version=1, announced=1
+        )
     }
     (lines,) = memory.archive.objects.values()
     assert len(lines) == 150 and lines[0]["record_id"].startswith("shardId-000000000000:")
