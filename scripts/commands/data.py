@@ -54,9 +54,13 @@ def _register_export_parquet(actions: argparse._SubParsersAction[argparse.Argume
     )
     parser.add_argument(
         "--source",
-        choices=("uci", "store"),
+        choices=("uci", "store", "raw-archive"),
         default="uci",
-        help="uci: the UCI house and households simulated from it (default); store: the hourly table",
+        help="uci: the UCI house and households simulated from it (default); store: the hourly table; "
+        "raw-archive: a local copy of the S3 raw archive (--raw-archive)",
+    )
+    parser.add_argument(
+        "--raw-archive", type=Path, help="with --source raw-archive: the folder holding dt=YYYY-MM-DD/..."
     )
     parser.add_argument("--data", type=Path, default=None, help="UCI file (default: the bundled slice)")
     parser.add_argument("--households", type=int, help="with --source uci: h000 .. h<N-1> (default 1)")
@@ -108,6 +112,8 @@ def _run_export_parquet(args: argparse.Namespace) -> int:
         fleet = store_series(get_clients(), args.household or None)
         rows = write_fleet(sorted(fleet.items()), args.out)
         count = len(fleet)
+    elif args.source == "raw-archive":
+        rows, count = _export_raw_archive(args)
     else:
         from scripts.data.simulate import household_ids
         from scripts.data.uci import default_data_path
@@ -120,3 +126,17 @@ def _run_export_parquet(args: argparse.Namespace) -> int:
     seconds = time.monotonic() - started
     print(f"wrote {rows:,} household-hours of {count} households to {args.out} in {seconds:.1f} s")
     return 0
+
+
+def _export_raw_archive(args: argparse.Namespace) -> tuple[int, int]:
+    """(rows, households) of the raw archive's hours (ingest's aggregation) written to --out."""
+    from scripts.data.parquet_fleet import write_fleet
+    from scripts.data.raw_archive import archive_fleet
+    from services.core.errors import SettingsError
+
+    if args.raw_archive is None:
+        raise SettingsError(
+            "--source raw-archive reads --raw-archive FOLDER (aws s3 sync s3://<bucket>/raw/ FOLDER)"
+        )
+    fleet = dict(archive_fleet(args.raw_archive, args.household or ()))
+    return write_fleet(fleet.items(), args.out), len(fleet)

@@ -71,7 +71,15 @@ def _engine_arguments(parser: argparse.ArgumentParser) -> None:
         help="the fleet's hourly Parquet (wattcast data export-parquet; s3a://... on a cluster); spark "
         "without it first exports the households asked for to <out>/fleet.parquet",
     )
-    parser.add_argument("--spark-master", help="Spark master (default local[--workers])")
+    parser.add_argument(
+        "--raw-archive",
+        help="or the S3 raw archive ingest writes (a folder holding dt=YYYY-MM-DD/...; s3://bucket/raw/ on "
+        "EMR Serverless): readings deduplicated and aggregated to the hours as ingest stores them",
+    )
+    parser.add_argument(
+        "--spark-master",
+        help="Spark master (default local[--workers]); submit: the one spark-submit gives (EMR Serverless)",
+    )
     parser.add_argument("--spark-partitions", type=int, help="shuffle partitions (default 4 per core)")
     parser.add_argument(
         "--evaluation",
@@ -161,11 +169,8 @@ def run_prophet(args: argparse.Namespace) -> int:
 
     if args.push and not args.default:
         raise SettingsError("--push publishes the default model: add --default")
-    if args.parquet and args.source == "store":
-        raise SettingsError("--parquet is the input: drop --source store")
-    fleet, train_end, data = (
-        (None, args.train_end or UCI_TRAIN_END, args.data) if args.parquet else _data(args)
-    )
+    _check_inputs(args)
+    fleet, train_end, data = _inputs(args)
     options = ProphetOptions(
         data=data or _uci_file(),
         out=args.out,
@@ -189,9 +194,25 @@ def run_prophet(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_inputs(args: argparse.Namespace) -> None:
+    if args.parquet and args.raw_archive:
+        raise SettingsError("give one input: --parquet or --raw-archive")
+    if _file_input(args) and args.source == "store":
+        raise SettingsError(
+            f"{'--parquet' if args.parquet else '--raw-archive'} is the input: drop --source store"
+        )
+
+
+def _file_input(args: argparse.Namespace) -> str | None:
+    """--parquet or --raw-archive: the fleet the engine reads itself."""
+    chosen: str | None = args.parquet or args.raw_archive
+    return chosen
+
+
 def _inputs(args: argparse.Namespace) -> tuple[Any, str, Path | None]:
-    """_data's (stored fleet, train_end, UCI file), or with --parquet no fleet: the engine reads it."""
-    if args.parquet:
+    """_data's (stored fleet, train_end, UCI file), or with --parquet or --raw-archive no fleet: the
+    engine reads it."""
+    if _file_input(args):
         return None, args.train_end or UCI_TRAIN_END, args.data
     return _data(args)
 
@@ -211,7 +232,7 @@ def _households(args: argparse.Namespace) -> tuple[str, ...]:
         return tuple(args.household)
     if args.households:
         return tuple(household_ids(args.households))
-    return () if args.parquet else ("h000",)
+    return () if _file_input(args) else ("h000",)
 
 
 def _run_engine(args: argparse.Namespace, options: Any, stored: dict[str, Any] | None) -> dict[str, Any]:
@@ -221,17 +242,29 @@ def _run_engine(args: argparse.Namespace, options: Any, stored: dict[str, Any] |
     if args.engine == "pool":
         if args.parquet:
             stored = read_fleet(Path(args.parquet), options.households)
+        elif args.raw_archive:
+            stored = _archive_fleet(args.raw_archive, options.households)
         return train_prophet(options, fleet=stored)
     from scripts.training.engines.spark import SparkOptions, local_master, train_prophet_spark
 
-    parquet = args.parquet or str(_export_for_spark(options, stored))
+    parquet = None if args.raw_archive else args.parquet or str(_export_for_spark(options, stored))
     spark = SparkOptions(
         parquet=parquet,
         master=args.spark_master or local_master(options.workers),
         partitions=args.spark_partitions,
+        raw_archive=args.raw_archive,
     )
     households = tuple(sorted(stored)) if stored is not None else options.households
     return train_prophet_spark(options, spark, households)
+
+
+def _archive_fleet(root: str, households: tuple[str, ...]) -> dict[str, Any]:
+    """The pool's input from a local copy of the raw archive (Spark reads s3:// itself)."""
+    from scripts.data.raw_archive import archive_fleet
+
+    if "://" in root:
+        raise SettingsError("the pool reads a local copy of the raw archive (aws s3 sync); Spark reads s3://")
+    return dict(archive_fleet(Path(root), households))
 
 
 def _export_for_spark(options: Any, stored: dict[str, Any] | None) -> Path:

@@ -28,6 +28,10 @@ KEY = "household_id"
 HOUR = "hour"
 TS = "ts"
 COLUMNS: tuple[str, ...] = (KEY, HOUR, TS, *features.HOURLY_MEASURES)
+# The same rows as a Spark schema (a DDL string), for jobs that build them (scripts/data/raw_archive.py).
+SPARK_DDL = ", ".join(
+    [f"{KEY} string", f"{HOUR} bigint", f"{TS} timestamp", *(f"{m} double" for m in features.HOURLY_MEASURES)]
+)
 
 
 def series_frame(household_id: str, series: features.HourlySeries) -> pd.DataFrame:

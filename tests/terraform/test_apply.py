@@ -230,28 +230,97 @@ def test_envs_aws_first_step_applies_against_the_emulator_plans_clean_and_destro
 # - moto does not keep a model's network isolation nor the empty VPC and data capture blocks it
 #   answers with; Workspace.point_at_emulator tells the private copy's sagemaker_endpoint module to
 #   ignore them (else every apply replaces the model and configuration).
-# Not the retraining flow (image_tags.trainer): the provider validates a state machine's definition
-# with ValidateStateMachineDefinition while planning, which moto 5.2.5 (the newest on PyPI) answers
-# with 500 (its responses.py has no validate_state_machine_definition), and retries for minutes.
+# Not the retraining flow (image_tags.trainer): the trainer's tag is not set here. Its state machine
+# meets the Step Functions gaps the Spark training's does (below), which spark_emulator patches.
+#
+# The Spark training (spark_training.enabled: EMR Serverless, Step Functions, Scheduler) needs three
+# things moto 5.2.5 lacks; the test's own moto server (spark_emulator) patches them in its process, and
+# the private copy ignores what moto does not keep:
+# - Step Functions: ValidateStateMachineDefinition and ListStateMachineVersions are not implemented
+#   (moto/stepfunctions/responses.py has neither: 500 "The ... action has not been implemented"). The
+#   provider validates a definition while planning and lists versions when it reads a state machine,
+#   and retries the 500 for minutes. Patched to answer OK / no versions.
+# - EMR Serverless: a new application is "STARTED" (moto/emrserverless/models.py APPLICATION_STATUS);
+#   on AWS it is CREATED until a job starts it, and the provider waits for CREATED (else "unexpected
+#   state 'STARTED', wanted target 'CREATED'"). Patched to CREATED.
+# - EMR Serverless: CreateApplication drops `architecture` and `imageConfiguration` (the models'
+#   Application takes neither), so GetApplication answers without them and every plan would update the
+#   application; the private copy's spark_training module ignores both (SPARK_EMULATOR_OVERRIDE).
 EMULATED_IMAGES = ("ingest", "preprocess", "forecaster", "portal", "accuracy")
+SPARK_RELEASE = "emr-7.2.0"
+SPARK_SCHEDULE = "cron(0 3 ? * MON *)"
 EMULATED_STEP_TWO = [
     "-var=data_bucket=wattcast-data-emulator",
     "-var=image_tags={" + ",".join(f'{image}="emulator"' for image in EMULATED_IMAGES) + "}",
     "-var=forecaster={autoscaling={enabled=false}}",
+    f'-var=spark_training={{enabled=true,release_label="{SPARK_RELEASE}",schedule_expression="{SPARK_SCHEDULE}"}}',
 ]
+SPARK_ALARMS = {"wattcast-spark-training-failed", "wattcast-spark-training-timed-out"}
+SPARK_EMULATOR_OVERRIDE = """\
+# Written by the tests: moto 5.2.5 does not keep these; see tests/terraform/test_apply.py.
+resource "aws_emrserverless_application" "spark" {
+  lifecycle {
+    ignore_changes = [architecture, image_configuration]
+  }
+}
+"""
+
+
+@pytest.fixture
+def spark_emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """moto in this process, with what the Spark training's resources need patched in (see above)."""
+    import moto.emrserverless.models as emr_models
+    from moto.server import ThreadedMotoServer
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    monkeypatch.setattr(emr_models, "APPLICATION_STATUS", "CREATED")
+    answers: dict[str, dict[str, Any]] = {
+        "validate_state_machine_definition": {"result": "OK", "diagnostics": [], "truncated": False},
+        "list_state_machine_versions": {"stateMachineVersions": []},
+    }
+    for action, answer in answers.items():
+        monkeypatch.setattr(StepFunctionResponse, action, _answering(answer), raising=False)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    reset_clients()
+    yield endpoint
+    server.stop()
+
+
+def _answering(answer: dict[str, Any]) -> Any:
+    def action(self: Any) -> str:
+        return json.dumps(answer)
+
+    return action
+
+
+def point_at_spark_emulator(root: Workspace, endpoint: str) -> None:
+    """Workspace.point_at_emulator plus EMR Serverless (not among its services) and the override."""
+    override = root.point_at_emulator(endpoint)
+    text = override.read_text()
+    override.write_text(
+        text.replace("  endpoints {\n", f'  endpoints {{\n    emrserverless = "{endpoint}"\n', 1)
+    )
+    assert "emrserverless" in override.read_text()
+    module = root.root.parents[1] / "modules" / "spark_training"
+    (module / "emulator_override.tf").write_text(SPARK_EMULATOR_OVERRIDE)
 
 
 def test_envs_aws_second_step_applies_everything_against_the_emulator_plans_clean_and_destroys(
-    emulator: str, tmp_path: Path
+    spark_emulator: str, tmp_path: Path
 ) -> None:
     # Step two: the ingest and preprocess functions with their mappings, the SageMaker model,
     # endpoint configuration and endpoint; the household API (Cognito with its hosted UI, the HTTP API
     # with its JWT authorizer and routes, the portal, alerts and statements functions, their mappings
     # on the hourly stream, the topic and the schedule); production accuracy (its function on the
-    # forecasted stream and the drift sweep); every alarm of what is deployed, as in envs/local.
+    # forecasted stream and the drift sweep); the Spark training on EMR Serverless; every alarm of
+    # what is deployed, as in envs/local.
     assert MIRROR is not None
     root = Workspace.copy(tmp_path, "aws", MIRROR)
-    root.point_at_emulator(emulator)
+    point_at_spark_emulator(root, spark_emulator)
     root.init()
     variables = EMULATED_STEP_TWO
     started = time.monotonic()
@@ -269,12 +338,15 @@ def test_envs_aws_second_step_applies_everything_against_the_emulator_plans_clea
     assert_forecaster_applied(clients, outputs)
     assert_household_api_applied(clients, outputs, lambdas)
     assert_accuracy_applied(clients, outputs, lambdas)
-    # Every alarm AWS gets, as envs/local has them: all functions, services and the endpoint.
+    assert_spark_training_applied(clients, outputs)
+    # Every alarm AWS gets, as envs/local has them: all functions, services and the endpoint; and the
+    # Spark training flow's two (its module's, not the monitoring module's).
     alarms = cloudwatch_alarms(clients)
     everything = {m.service for m in METRICS}
     expected = expected_alarms(STREAM_ROLES, ("accuracy-sweep", "portal"), everything, endpoint=True)
-    assert set(alarms) == expected and len(expected) == 44
+    assert set(alarms) == expected | SPARK_ALARMS and len(expected) == 44
     assert set(outputs["monitoring_cloudwatch_metric_alarm_names"]["value"]) == expected
+    assert set(outputs["spark_training_cloudwatch_metric_alarm_names"]["value"]) == SPARK_ALARMS
     assert_alarms_notify(alarms, outputs["monitoring_sns_topic_arn"]["value"])
     endpoint = outputs["forecaster_sagemaker_endpoint_name"]["value"]
     for name in ("wattcast-forecaster-5xx", "wattcast-forecaster-model-latency"):
@@ -293,6 +365,68 @@ def test_envs_aws_second_step_applies_everything_against_the_emulator_plans_clea
     assert lambdas.list_functions()["Functions"] == []
     sagemaker = clients.client("sagemaker")
     assert sagemaker.list_endpoints()["Endpoints"] == sagemaker.list_models()["Models"] == []
+    applications = clients.client("emr-serverless").list_applications()["applications"]
+    assert {a["state"] for a in applications} <= {"TERMINATED"}
+
+
+def assert_spark_training_applied(clients: AwsClients, outputs: dict[str, Any]) -> None:
+    """The EMR Serverless application (release, capacity, auto start and stop, tags), its job role's
+    exact S3 access, the state machine's startJobRun.sync task (application, role, entry point and
+    arguments) and the schedule that starts it."""
+    bucket = "arn:aws:s3:::wattcast-data-emulator"
+    application_id = outputs["spark_training_emrserverless_application_id"]["value"]
+    application = clients.client("emr-serverless").get_application(applicationId=application_id)[
+        "application"
+    ]
+    assert (application["name"], application["releaseLabel"]) == ("wattcast-spark-training", SPARK_RELEASE)
+    assert application["type"].upper() == "SPARK" and application["state"] == "CREATED"
+    assert application["maximumCapacity"] == {"cpu": "16 vCPU", "memory": "64 GB", "disk": "320 GB"}
+    assert application["autoStartConfiguration"] == {"enabled": True}
+    assert application["autoStopConfiguration"] == {"enabled": True, "idleTimeoutMinutes": 15}
+    assert application["tags"]["wattcast:module"] == "spark_training"
+    role_arn = outputs["spark_training_job_iam_role_arn"]["value"]
+    assert role_arn.endswith(":role/wattcast-spark-training-job")
+    iam = clients.client("iam")
+    trust = iam.get_role(RoleName="wattcast-spark-training-job")["Role"]["AssumeRolePolicyDocument"]
+    assert [s["Principal"] for s in trust["Statement"]] == [{"Service": "emr-serverless.amazonaws.com"}]
+    document = iam.get_role_policy(
+        RoleName="wattcast-spark-training-job", PolicyName="wattcast-spark-training-job-access"
+    )
+    statements = {s["Sid"]: s for s in json.loads(unquoted(document["PolicyDocument"]))["Statement"]}
+    assert statements["ReadInput"]["Resource"] == f"{bucket}/raw/*"
+    assert statements["WriteBundles"]["Resource"] == f"{bucket}/models/prophet-spark/*"
+    assert statements["WriteLogs"]["Resource"] == f"{bucket}/logs/spark-training/*"
+    machine_arn = outputs["spark_training_sfn_state_machine_arn"]["value"]
+    machine = clients.client("stepfunctions").describe_state_machine(stateMachineArn=machine_arn)
+    assert machine["roleArn"].endswith(":role/wattcast-spark-training-states")
+    task = json.loads(machine["definition"])["States"]["Train"]
+    assert task["Resource"] == "arn:aws:states:::emr-serverless:startJobRun.sync"
+    parameters = task["Parameters"]
+    assert (parameters["ApplicationId"], parameters["ExecutionRoleArn"]) == (application_id, role_arn)
+    driver = parameters["JobDriver"]["SparkSubmit"]
+    assert driver["EntryPoint"] == "local:///opt/program/scripts/training/engines/spark.py"
+    assert driver["EntryPointArguments.$"] == (
+        "States.Array('--raw-archive', 's3://wattcast-data-emulator/raw/', '--models-prefix', "
+        "'s3://wattcast-data-emulator/models/prophet-spark/', '--evaluation', 'none', '--spark-partitions', "
+        "'64', '--train-end', States.ArrayGetItem(States.StringSplit($$.Execution.StartTime, 'T'), 0))"
+    )
+    logs = parameters["ConfigurationOverrides"]["MonitoringConfiguration"]["S3MonitoringConfiguration"]
+    assert logs == {
+        "LogUri": "s3://wattcast-data-emulator/logs/spark-training/",
+        "EncryptionKeyArn": outputs["storage_kms_key_arn"]["value"],
+    }
+    name = outputs["spark_training_scheduler_schedule_name"]["value"]
+    schedule = clients.client("scheduler").get_schedule(Name=name)
+    assert (schedule["ScheduleExpression"], schedule["ScheduleExpressionTimezone"]) == (SPARK_SCHEDULE, "UTC")
+    assert (schedule["State"], schedule["Target"]["Arn"]) == ("ENABLED", machine_arn)
+    assert schedule["Target"]["RoleArn"].endswith(":role/wattcast-spark-training-scheduler")
+
+
+def unquoted(document: Any) -> str:
+    """IAM's policy documents come URL-encoded from moto (a string) or decoded by boto3 (a dict)."""
+    from urllib.parse import unquote
+
+    return json.dumps(document) if isinstance(document, dict) else unquote(document)
 
 
 MAPPING_KNOBS = (

@@ -76,3 +76,14 @@ forecaster = {
 
 # A throw-away stack: let `terraform destroy` remove tables, a non-empty bucket and repositories.
 deletion_protection = true
+
+# Per-household Prophet on EMR Serverless, weekly from the raw archive. Apply with enabled = true
+# first, push docker/spark.Dockerfile's image to spark_training_ecr_repository_url, then set image_tag.
+# COST: the vCPU, memory and disk of the job's workers while it runs, at most maximum_capacity.
+spark_training = {
+  enabled             = false
+  release_label       = "emr-7.5.0"
+  maximum_capacity    = { cpu = "16 vCPU", memory = "64 GB", disk = "320 GB" }
+  input               = "raw-archive"
+  schedule_expression = "cron(0 2 ? * SUN *)"
+}

@@ -213,3 +213,38 @@ output "service_environment" {
     WATTCAST_MODEL_POINTER_PREFIX   = var.model_pointer_prefix
   }
 }
+
+output "spark_training_emrserverless_application_id" {
+  description = "ID of the Spark training's EMR Serverless application (null unless spark_training.enabled)."
+  value       = one(module.spark_training[*].emrserverless_application_id)
+}
+
+output "spark_training_job_iam_role_arn" {
+  description = "ARN of the Spark job runs' runtime role (null unless spark_training.enabled)."
+  value       = one(module.spark_training[*].job_iam_role_arn)
+}
+
+output "spark_training_ecr_repository_url" {
+  description = "URL of the Spark job image's repository (null unless spark_training.enabled)."
+  value       = one(module.spark_training[*].ecr_repository_url)
+}
+
+output "spark_training_sfn_state_machine_arn" {
+  description = "ARN of the Spark training state machine (null unless spark_training.enabled)."
+  value       = one(module.spark_training[*].sfn_state_machine_arn)
+}
+
+output "spark_training_scheduler_schedule_name" {
+  description = "Name of the schedule that starts the Spark training (null unless spark_training.enabled)."
+  value       = one(module.spark_training[*].scheduler_schedule_name)
+}
+
+output "spark_training_job_arguments" {
+  description = "The Spark job's entry point, arguments and spark-submit parameters (null unless spark_training.enabled)."
+  value       = one(module.spark_training[*].job_arguments)
+}
+
+output "spark_training_cloudwatch_metric_alarm_names" {
+  description = "The Spark training flow's failed and timed-out alarms (empty unless spark_training.enabled)."
+  value       = flatten(module.spark_training[*].spark_training_cloudwatch_metric_alarm_names)
+}

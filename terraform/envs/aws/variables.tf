@@ -747,3 +747,26 @@ variable "deletion_protection" {
   type        = bool
   default     = true
 }
+
+# ---------------------------------------------------------------- Spark training (EMR Serverless)
+
+variable "spark_training" {
+  description = "Per-household Prophet on EMR Serverless (off by default): the EMR release (emr-7.x, the image's base), worker architecture, the application's maximum capacity and idle stop, the job image's tag in the module's repository (null until pushed), the input (raw-archive or parquet, under raw_prefix or parquet_prefix), executor size, shuffle partitions, maximum runtime and the schedule (UTC). Defaults are the spark_training module's."
+  type = object({
+    enabled              = optional(bool, false)
+    release_label        = optional(string, "emr-7.5.0")
+    architecture         = optional(string, "X86_64")
+    maximum_capacity     = optional(object({ cpu = string, memory = string, disk = optional(string) }), { cpu = "16 vCPU", memory = "64 GB", disk = "320 GB" })
+    idle_timeout_minutes = optional(number, 15)
+    image_tag            = optional(string)
+    input                = optional(string, "raw-archive")
+    parquet_prefix       = optional(string, "exports/hourly/")
+    executor_cores       = optional(number, 4)
+    executor_memory      = optional(string, "14g")
+    spark_partitions     = optional(number, 64)
+    max_runtime_minutes  = optional(number, 240)
+    schedule_expression  = optional(string, "cron(0 2 ? * SUN *)")
+    schedule_enabled     = optional(bool, true)
+  })
+  default = {}
+}
