@@ -311,8 +311,9 @@ def run_emulator(fleet: Fleet, bundles: Bundles) -> dict[str, Any]:
         seed_history(clients, fleet.warm)
         warm_forecaster()
         calls = count_calls()
-        pid = forecaster_pid(stack)
+        pid, emulator = forecaster_pid(stack), stack.emulator_pid
         cpu_before, forecaster_before = own_cpu(), process_tree_cpu(pid)
+        emulator_before = process_tree_cpu(emulator) if emulator else 0.0
         stack.start_mappings([ingest_mapping(clients.settings), preprocess_mapping(clients.settings)])
         started = time.time()
         publisher = KinesisPublisher(clients.kinesis, clients.settings.readings_stream)
@@ -321,7 +322,7 @@ def run_emulator(fleet: Fleet, bundles: Bundles) -> dict[str, Any]:
         ingest_seconds = time.time() - started - 0.5
         stack.run_until_idle(idle_seconds=1.0, timeout=3600)
         mapping_cpu = threads_cpu(("esm-",))
-        cpu = own_cpu() - cpu_before
+        cpu = own_cpu() - cpu_before + (process_tree_cpu(emulator) - emulator_before if emulator else 0.0)
         forecaster_cpu = process_tree_cpu(pid) - forecaster_before
         items = lstm_forecasts(clients)
     finally:
@@ -340,7 +341,7 @@ def _emulator_figures(
     cpu: tuple[float, float, float],
 ) -> dict[str, Any]:
     """`timing`: (epoch when publishing started, seconds until ingest was idle); `cpu`: (mapping
-    threads, this whole process, the forecaster's processes) in seconds."""
+    threads, this whole process and the emulator's, the forecaster's processes) in seconds."""
     started, ingest_seconds = timing
     mapping_cpu, process_cpu, forecaster_cpu = cpu
     stored = sorted(float(i["stored_at"]) for i in items)

@@ -160,6 +160,11 @@ class EmbeddedStack:
         if self.forecaster is not None:
             self.forecaster.stop()
 
+    @property
+    def emulator_pid(self) -> int | None:
+        """The moto server's process id when this stack started it (the benchmarks read its CPU)."""
+        return self._emulator.pid if self._emulator is not None else None
+
     def _start_emulator(self) -> str:
         self._emulator = MotoEmulator(self._port)
         endpoint = self._emulator.start()
