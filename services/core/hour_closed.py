@@ -20,7 +20,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from services.core.reading import format_ts, parse_ts
 
@@ -47,7 +47,25 @@ class HourClosedEvent:
         return self.day_closed and (self.revised or self.hour.hour == DAY_CLOSING_HOUR)
 
 
-def encode_event(event_type: str, event: HourClosedEvent) -> bytes:
+class HourEvent(Protocol):
+    """What an hour event's body says: ingest's events before publishing, and decoded ones."""
+
+    @property
+    def household_id(self) -> str: ...
+    @property
+    def hour(self) -> datetime: ...
+    @property
+    def revised(self) -> bool: ...
+    @property
+    def day_closed(self) -> bool: ...
+    @property
+    def closing_arrival(self) -> float | None: ...
+    @property
+    def announcement(self) -> int | None: ...
+
+
+def encode_event(event_type: str, event: HourEvent) -> bytes:
+    """The event's body; the optional numbers only when known (consumers of older events go without)."""
     body: dict[str, Any] = {
         "type": event_type,
         "household_id": event.household_id,

@@ -15,6 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from services.core.clients import AwsClients
 from services.core.errors import DependencyError, PublishError
+from services.core.hour_closed import HOUR_CLOSED, encode_event
 from services.core.hourly import COUNT_PREFIX, MINUTES_ATTRIBUTE, SUM_PREFIX, HourAggregate
 from services.core.publisher import KinesisPublisher
 from services.core.reading import MEASURES, format_ts, parse_ts
@@ -202,18 +203,7 @@ class KinesisHourlyEvents:
         by_payload = {}
         items = []
         for event in events:
-            body: dict[str, Any] = {
-                "type": "hour_closed",
-                "household_id": event.household_id,
-                "hour": format_ts(event.hour),
-                "revised": event.revised,
-                "day_closed": event.day_closed,
-            }
-            if event.closing_arrival is not None:  # optional: consumers of older events go without
-                body["closing_arrival"] = event.closing_arrival
-            if event.announcement is not None:
-                body["announcement"] = event.announcement
-            data = json.dumps(body, separators=(",", ":")).encode()
+            data = encode_event(HOUR_CLOSED, event)
             by_payload[data] = event
             items.append((event.household_id, data))
         try:
