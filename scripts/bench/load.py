@@ -6,7 +6,8 @@ then its measured hours streamed as meter records):
   over in-memory ports, the forecaster's serving code in-process: the pipeline's own CPU, one thread;
 - emulator: the embedded stack (moto on 127.0.0.1, the forecaster under gunicorn, the ingest and
   preprocess event source mappings calling the real Lambda handlers), records published with the
-  meters' publisher.
+  meters' publisher: as fast as it goes (a flood), or at a steady pace of readings per second, as a
+  fleet's meters publish (`--pace`).
 CPU is process time: this process's (and, against the emulator, the forecaster's process tree).
 """
 
@@ -29,6 +30,7 @@ from scripts.bench.aws_calls import count_calls, per_1000
 from scripts.bench.cpu import per_household_hour, percentiles, process_tree_cpu, rate, threads_cpu
 from scripts.bench.fleet import Fleet, SeededHour, build_fleet
 from scripts.bench.load_ports import InProcessForecaster, MemoryForecasted, MemoryForecastStore, MemoryHistory
+from scripts.bench.publishing import publish_paced, split_first_hour
 from scripts.local.esm.events import kinesis_event_from_payloads
 from scripts.local.mappings import ingest_mapping, preprocess_mapping
 from scripts.local.memory_ports import MemoryPorts
@@ -60,6 +62,7 @@ class LoadOptions:
     warm_hours: int = 48
     per_record: int = 60
     seed: int = 0
+    pace: float | None = None  # readings per second against the emulator; None: a flood
 
 
 @dataclass(frozen=True)
@@ -299,9 +302,9 @@ def own_cpu() -> float:
     return times.user + times.system
 
 
-def run_emulator(fleet: Fleet, bundles: Bundles) -> dict[str, Any]:
-    """The fleet through the embedded stack's ingest and preprocess mappings (flood: published as
-    fast as the publisher goes)."""
+def run_emulator(fleet: Fleet, bundles: Bundles, pace: float | None = None) -> dict[str, Any]:
+    """The fleet through the embedded stack's ingest and preprocess mappings, published as fast as
+    the publisher goes (`pace` None) or at `pace` readings per second."""
     stack = EmbeddedStack()
     try:
         stack.start(mappings=False, portal=False)
@@ -317,7 +320,7 @@ def run_emulator(fleet: Fleet, bundles: Bundles) -> dict[str, Any]:
         stack.start_mappings([ingest_mapping(clients.settings), preprocess_mapping(clients.settings)])
         started = time.time()
         publisher = KinesisPublisher(clients.kinesis, clients.settings.readings_stream)
-        sent = publisher.publish(fleet.records)
+        published = _publish(publisher, fleet, pace)
         stack.runners[0].run_until_idle(idle_seconds=0.5, timeout=3600)
         ingest_seconds = time.time() - started - 0.5
         stack.run_until_idle(idle_seconds=1.0, timeout=3600)
@@ -327,10 +330,37 @@ def run_emulator(fleet: Fleet, bundles: Bundles) -> dict[str, Any]:
         items = lstm_forecasts(clients)
     finally:
         stack.stop()
-    if sent.records_failed:
-        raise LoadError(f"{sent.records_failed} records could not be published")
+    if published.failed:
+        raise LoadError(f"{published.failed} records could not be published")
     timing = (started, ingest_seconds)
-    return _emulator_figures(fleet, items, calls, timing, (mapping_cpu, cpu, forecaster_cpu))
+    figures = _emulator_figures(fleet, items, calls, timing, (mapping_cpu, cpu, forecaster_cpu))
+    return figures | published.figures(fleet)
+
+
+@dataclass(frozen=True)
+class _Published:
+    pace: float | None
+    seconds: float
+    worst_lag: float
+    failed: int
+
+    def figures(self, fleet: Fleet) -> dict[str, Any]:
+        if self.pace is None:
+            return {"pace_readings_per_s": None}
+        return {
+            "pace_readings_per_s": self.pace,
+            "published_readings_per_s": round(rate(fleet.readings, self.seconds), 1),
+            "publisher_worst_lag_s": round(self.worst_lag, 3),
+        }
+
+
+def _publish(publisher: KinesisPublisher, fleet: Fleet, pace: float | None) -> _Published:
+    if pace is None:
+        started = time.monotonic()
+        failed = publisher.publish(fleet.records).records_failed
+        return _Published(None, time.monotonic() - started, 0.0, failed)
+    seconds, worst_lag, failed = publish_paced(publisher, fleet, pace)
+    return _Published(pace, seconds, worst_lag, failed)
 
 
 def _emulator_figures(
@@ -345,6 +375,7 @@ def _emulator_figures(
     started, ingest_seconds = timing
     mapping_cpu, process_cpu, forecaster_cpu = cpu
     stored = sorted(float(i["stored_at"]) for i in items)
+    latency, steady = split_first_hour(items)
     end = stored[-1] if stored else started + ingest_seconds
     by_service, by_operation = per_1000(calls, fleet.readings, digits=3)
     pipeline_cpu = mapping_cpu + forecaster_cpu
@@ -357,9 +388,9 @@ def _emulator_figures(
         "seconds": round(end - started, 2),
         "readings_per_s": round(rate(fleet.readings, ingest_seconds)),
         "forecasts_per_s": round(rate(len(items), end - started), 1),
-        "latency_s": percentiles(
-            [float(i["stored_at"]) - float(i["event_arrival"]) for i in items], LATENCY_POINTS
-        ),
+        "latency_s": percentiles(latency, LATENCY_POINTS),
+        # without the fleet's first forecast hour: the cold start (every window read in full)
+        "latency_s_after_first_hour": percentiles(steady, LATENCY_POINTS),
         "cpu_s": {
             "mappings_and_handlers": round(mapping_cpu, 2),
             "forecaster_process": round(forecaster_cpu, 2),
@@ -389,5 +420,5 @@ def load_figures(
             if mode == "stubbed":
                 figures.append(run_stubbed(fleet, bundles, Path(tmp) / "stubbed"))
             else:
-                figures.append(run_emulator(fleet, bundles))
+                figures.append(run_emulator(fleet, bundles, options.pace))
     return figures

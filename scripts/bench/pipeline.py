@@ -25,7 +25,7 @@ import numpy as np
 
 from scripts.bench.aws_calls import count_calls, count_calls_of, per_1000
 from scripts.bench.cpu import percentiles
-from scripts.bench.fleet import Fleet, build_fleet, due_batches, due_offsets
+from scripts.bench.fleet import build_fleet
 from scripts.bench.load import (
     LATENCY_POINTS,
     Bundles,
@@ -34,6 +34,7 @@ from scripts.bench.load import (
     upload_bundles,
     warm_forecaster,
 )
+from scripts.bench.publishing import publish_paced, split_first_hour
 from scripts.data.replay import ReplayOptions, replay
 from scripts.local.mappings import default_mappings
 from scripts.local.stack import EmbeddedStack
@@ -127,23 +128,6 @@ class PacedOptions:
     tick_seconds: float = 0.1
 
 
-def publish_paced(
-    publisher: KinesisPublisher, fleet: Fleet, pace: float, tick_seconds: float
-) -> tuple[float, float, int]:
-    """Publish the fleet's records at `pace` readings per second: (seconds taken, the most a send
-    started behind its due time, records that failed)."""
-    offsets = due_offsets(fleet.readings_per_record, pace)
-    started = time.monotonic()
-    worst_lag, failed = 0.0, 0
-    for due, first, end in due_batches(offsets, tick_seconds):
-        delay = started + due - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-        worst_lag = max(worst_lag, -delay)
-        failed += publisher.publish(fleet.records[first:end]).records_failed
-    return time.monotonic() - started, worst_lag, failed
-
-
 def measure_paced(options: PacedOptions, pace: float, bundles: dict[str, Path]) -> dict[str, Any]:
     fleet = build_fleet(
         options.households, options.hours, warm_hours=options.warm_hours, per_record=options.per_record
@@ -163,11 +147,7 @@ def measure_paced(options: PacedOptions, pace: float, bundles: dict[str, Path]) 
         items = lstm_forecasts(clients)
     finally:
         stack.stop()
-    latency = [float(i["stored_at"]) - float(i["event_arrival"]) for i in items]
-    first_key = min((i["forecast_key"] for i in items), default="")
-    warm = [
-        float(i["stored_at"]) - float(i["event_arrival"]) for i in items if i["forecast_key"] != first_key
-    ]
+    latency, warm = split_first_hour(items)
     return {
         "pace_readings_per_s": pace,
         "published_readings_per_s": round(fleet.readings / seconds, 1),
@@ -182,11 +162,6 @@ def measure_paced(options: PacedOptions, pace: float, bundles: dict[str, Path]) 
         # (a Lambda cold start, seconds on a busy machine)
         "latency_s_after_first_hour": percentiles(warm, LATENCY_POINTS),
     }
-
-
-def _latency(item: dict[str, Any]) -> float:
-    """Hour closed (its event's arrival in the hourly stream) -> forecast stored."""
-    return float(item["stored_at"]) - float(item["event_arrival"])
 
 
 def _paced_in_fresh_process(options: PacedOptions, pace: float, bundles: dict[str, Path]) -> dict[str, Any]:

@@ -70,6 +70,13 @@ def register(subparsers: Any) -> None:
     load.add_argument("--warm-hours", type=int, default=48, help="history seeded per household")
     load.add_argument("--per-record", type=int, default=60, help="readings per record")
     load.add_argument("--mode", choices=("stubbed", "emulator"), nargs="+", default=["stubbed", "emulator"])
+    load.add_argument(
+        "--pace",
+        type=float,
+        metavar="READINGS_PER_S",
+        help="against the emulator, publish at this steady pace instead of a flood (the stubbed run "
+        "has no clock: it is unchanged)",
+    )
     load.set_defaults(func=run_load)
     projections = commands.add_parser(
         "projections",
@@ -147,8 +154,10 @@ def run_load(args: argparse.Namespace) -> int:
 
     if min(args.households, args.hours, args.per_record) < 1 or args.warm_hours < 0:
         raise SystemExit("--households, --hours and --per-record must be at least 1")
+    if args.pace is not None and not 0 < args.pace < float("inf"):
+        raise SystemExit("--pace must be a positive number of readings per second")
     _quiet_lambdas()
-    options = LoadOptions(args.households, args.hours, args.warm_hours, args.per_record)
+    options = LoadOptions(args.households, args.hours, args.warm_hours, args.per_record, pace=args.pace)
     print(json.dumps(load_figures(options, tuple(args.mode)), indent=2))
     return 0
 

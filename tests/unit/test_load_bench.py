@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,9 @@ from scripts.bench.cpu import (
 from scripts.bench.fleet import FleetError, build_fleet, due_batches, due_offsets, seeded_hours
 from scripts.bench.load import Bundles, run_stubbed
 from scripts.bench.pipeline import capacity, first_missing, meets_target
+from scripts.bench.publishing import publish_paced, split_first_hour
 from services.core.hourly import COUNT_PREFIX, MINUTES_ATTRIBUTE, SUM_PREFIX
+from services.core.publisher import PublishStats
 
 
 def test_records_are_due_when_the_readings_before_them_had_their_share_of_time() -> None:
@@ -153,3 +156,50 @@ def test_the_stubbed_run_stores_a_forecast_for_every_closed_hour(
     cpu = figures["cpu_s"]
     assert cpu["total"] == pytest.approx(cpu["ingest"] + cpu["preprocess"] + cpu["forecaster"], abs=0.011)
     assert figures["cpu_s_per_household_hour"] == pytest.approx(cpu["total"] / 60, abs=1e-4)
+
+
+class _RecordingPublisher:
+    def __init__(self) -> None:
+        self.sends: list[tuple[float, list[tuple[str, bytes]]]] = []
+
+    def publish(self, records: list[tuple[str, bytes]]) -> PublishStats:
+        self.sends.append((time.monotonic(), list(records)))
+        return PublishStats(records_failed=1 if any(key == "bad" for key, _ in records) else 0)
+
+
+def test_a_paced_publish_sends_each_tick_when_it_is_due_and_counts_failures() -> None:
+    fleet = build_fleet(2, 1, warm_hours=0, per_record=30)  # 4 records of 30 readings, 2 households
+    publisher = _RecordingPublisher()
+    before = time.monotonic()
+    seconds, worst_lag, failed = publish_paced(publisher, fleet, pace=600.0, tick_seconds=0.01)  # type: ignore[arg-type]
+    sends = publisher.sends
+    # due at 0, 0.05, 0.1 and 0.15 s: one send each, in order, none before it is due
+    assert [len(records) for _, records in sends] == [1, 1, 1, 1]
+    assert [r for _, records in sends for r in records] == fleet.records
+    assert all(
+        sent - before >= due - 1e-3 for (sent, _), due in zip(sends, [0, 0.05, 0.1, 0.15], strict=True)
+    )
+    assert seconds >= 0.15 and failed == 0 and worst_lag >= 0.0
+
+
+def test_a_paced_publish_counts_the_records_that_failed() -> None:
+    fleet = build_fleet(1, 1, warm_hours=0, per_record=60)
+    bad = type(fleet)(fleet.households, [], [("bad", b"{}")], [1], 1)
+    assert publish_paced(_RecordingPublisher(), bad, pace=1000.0)[2] == 1  # type: ignore[arg-type]
+    assert publish_paced(_RecordingPublisher(), fleet, pace=1e6)[2] == 0  # type: ignore[arg-type]
+
+
+def test_the_first_forecast_hour_is_reported_apart_from_the_steady_state() -> None:
+    def item(key: str, arrival: float, stored: float) -> dict[str, Any]:
+        return {"forecast_key": key, "event_arrival": arrival, "stored_at": stored}
+
+    items = [
+        item("lstm#2010-01-06T01:00:00Z", 100.0, 102.5),
+        item("lstm#2010-01-06T00:00:00Z", 10.0, 16.0),
+        item("lstm#2010-01-06T00:00:00Z", 10.0, 14.0),
+        item("lstm#2010-01-06T02:00:00Z", 200.0, 201.25),
+    ]
+    every, steady = split_first_hour(items)
+    assert every == [2.5, 6.0, 4.0, 1.25]
+    assert steady == [2.5, 1.25]
+    assert split_first_hour([]) == ([], [])
