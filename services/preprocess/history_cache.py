@@ -5,9 +5,11 @@ the hours it needs that are not cached: from its earliest event (or from the fir
 cached) to its latest, and any before the cached window, as long as the events prove this container
 missed nothing in between. Ingest numbers each household's
 announcing batches 1, 2, 3, ... (`announcement`), and every hour that closes or changes after
-closing is announced, so the cached window is current when this batch's numbers follow the cached
-one without a gap. Anything else is a full read: events without numbers, a gap (another container
-saw the batches in between), a number seen before (a redelivery), a household evicted.
+closing is announced, so the cached window is current when this batch's new numbers follow the
+cached one without a gap. Numbers seen before (a redelivery: a retried batch, or a batch ingest
+published again) read their own hours again and leave the cached number as it was. Anything else is a
+full read: events without numbers, a gap (another container saw the batches in between), a
+household evicted.
 
 On AWS this turns each household-hour's Query of its whole lookback (336 items, about 10 read units)
 into one of an item or two; in the embedded mode, where the emulator spends milliseconds of Python on
@@ -80,7 +82,8 @@ class HistoryCache:
         answer = sorted((r for r in window.rows.values() if first <= r.hour <= last), key=lambda r: r.hour)
         announcement = _newest_announcement(events)
         if announcement is not None:
-            self._keep(household_id, _trimmed(window, first, announcement))
+            seen = max(announcement, window.announcement)  # a redelivery does not take the number back
+            self._keep(household_id, _trimmed(window, first, seen))
         return answer
 
     def _keep(self, household_id: str, window: _Window) -> None:
@@ -95,12 +98,13 @@ def _unread_spans(
 ) -> list[tuple[datetime, datetime]] | None:
     """The spans to read if the cached window can be brought up to date, else None: the hours
     before it the batch needs, and those from the batch's earliest event or the first hour after the
-    window, whichever is earlier, to its latest."""
+    window, whichever is earlier, to its latest. The batch's numbers above the cached one must follow
+    it without a gap; those at or below it were seen (their hours are read again all the same)."""
     numbers = {e.announcement for e in events}
-    if cached is None or None in numbers:
+    if cached is None or not numbers or None in numbers:
         return None
-    known = sorted(n for n in numbers if n is not None)
-    if not known or known[0] != cached.announcement + 1 or known != list(range(known[0], known[-1] + 1)):
+    new = sorted(n for n in numbers if n is not None and n > cached.announcement)
+    if new != list(range(cached.announcement + 1, cached.announcement + 1 + len(new))):
         return None
     spans = [(first, cached.first - HOUR)] if first < cached.first else []
     since = min([cached.last + HOUR, *(e.hour for e in events)])
