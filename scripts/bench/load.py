@@ -297,6 +297,15 @@ def forecaster_pid(stack: EmbeddedStack) -> int:
     return stack.forecaster.pid
 
 
+def failed_batches(stack: EmbeddedStack) -> dict[str, int]:
+    """Each mapping's failed invocations (timeouts and partial failures, retried): a run is steady
+    only if these stay near zero, since a retried batch does its work again."""
+    return {
+        runner.mapping.function_name: sum(s["batches_failed"] for s in runner.status()["shards"].values())
+        for runner in stack.runners
+    }
+
+
 def own_cpu() -> float:
     times = os.times()
     return times.user + times.system
@@ -328,13 +337,14 @@ def run_emulator(fleet: Fleet, bundles: Bundles, pace: float | None = None) -> d
         cpu = own_cpu() - cpu_before + (process_tree_cpu(emulator) - emulator_before if emulator else 0.0)
         forecaster_cpu = process_tree_cpu(pid) - forecaster_before
         items = lstm_forecasts(clients)
+        failed = failed_batches(stack)
     finally:
         stack.stop()
     if published.failed:
         raise LoadError(f"{published.failed} records could not be published")
     timing = (started, ingest_seconds)
     figures = _emulator_figures(fleet, items, calls, timing, (mapping_cpu, cpu, forecaster_cpu))
-    return figures | published.figures(fleet)
+    return figures | published.figures(fleet) | {"failed_batches": failed}
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,8 @@ def test_a_pace_the_stack_could_not_keep_up_with_or_without_forecasts_misses() -
     assert not meets_target(_row(100, 80, 1.0))  # published under 90 % of the pace
     assert not meets_target(_row(100, 100, float("nan"), forecasts=0))
     assert meets_target(_row(100, 91, 2.0))
+    assert meets_target(_row(100, 91, 2.0) | {"failed_batches": {"ingest": 0, "preprocess": 0}})
+    assert not meets_target(_row(100, 100, 1.0) | {"failed_batches": {"ingest": 0, "preprocess": 2}})
     assert capacity([_row(100, 100, 3.0)]) is None
 
 
