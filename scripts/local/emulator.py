@@ -30,7 +30,8 @@ class EmulatorError(WattcastError):
 
 @dataclass
 class MotoEmulator:
-    """moto's server as a child process on loopback (port 0: a free one).
+    """moto's server as a child process on loopback (port 0: a free one), its DynamoDB Query reading
+    only the asked partition (scripts/local/moto_server.py).
 
     Its own process, not a thread of ours: the Lambdas and the mappings run as threads of the embedded
     stack, and a DynamoDB Query in moto is Python work (it walks and copies the table's items), so a
@@ -46,7 +47,7 @@ class MotoEmulator:
         port = self.port or free_port()
         output = self.log.open("ab") if self.log else subprocess.DEVNULL
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "--host", LOOPBACK, "--port", str(port)],
+            [sys.executable, "-m", "scripts.local.moto_server", "--host", LOOPBACK, "--port", str(port)],
             stdout=output,
             stderr=subprocess.STDOUT,
         )
