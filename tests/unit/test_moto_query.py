@@ -56,6 +56,9 @@ def dynamodb() -> Iterator[Any]:
                         "hour": {"S": f"2010-01-{1 + hour // 24:02d}T{hour % 24:02d}"},
                         "day": {"S": f"2010-01-{1 + hour // 24:02d}"},
                         "kwh": {"N": str(h * 100 + hour)},
+                        "mean": {"N": repr(round(0.1234 * hour + h, 6))},
+                        "minutes": {"NS": [str(m) for m in range(0, 60, 1 + hour % 7)]},
+                        "meta": {"M": {"source": {"S": "meter"}, "n": {"N": "3"}}},
                     },
                 )
         yield client
@@ -86,6 +89,22 @@ QUERIES: list[dict[str, Any]] = [
         "ExpressionAttributeValues": {":h": {"S": "h5"}, ":k": {"N": "520"}},
     },
     {"KeyConditionExpression": "household_id = :h", "ExpressionAttributeValues": {":h": {"S": "nobody"}}},
+    {
+        "KeyConditionExpression": "household_id = :h",
+        "ProjectionExpression": "#t, kwh, mean, absent",
+        "ExpressionAttributeNames": {"#t": "hour"},
+        "ExpressionAttributeValues": {":h": {"S": "h1"}},
+    },
+    {
+        "KeyConditionExpression": "household_id = :h",
+        "ProjectionExpression": "kwh, meta.source",
+        "ExpressionAttributeValues": {":h": {"S": "h1"}},
+    },
+    {
+        "KeyConditionExpression": "household_id = :h",
+        "ProjectionExpression": "meta, minutes",
+        "ExpressionAttributeValues": {":h": {"S": "h2"}},
+    },
     {
         "TableName": "households",
         "KeyConditionExpression": "household_id = :h",
@@ -123,7 +142,7 @@ def test_a_query_answers_as_moto_itself_does_page_by_page(
         assert pages(dynamodb, query, limit) == expected
     assert (
         sum(len(p["Items"]) for p in expected)
-        == {0: 30, 1: 22, 2: 6, 3: 9, 4: 0, 5: 1, 6: 36}[QUERIES.index(query)]
+        == {0: 30, 1: 22, 2: 6, 3: 9, 4: 0, 5: 30, 6: 30, 7: 30, 8: 1, 9: 36}[QUERIES.index(query)]
     )
 
 
@@ -142,8 +161,27 @@ def test_a_query_of_the_table_key_walks_only_its_partition(
         spied.setattr(moto_server, "_ORIGINAL_ALL_ITEMS", counted)
         dynamodb.query(**{"TableName": TABLE, **QUERIES[0]})
         assert walks == []  # not the table's 180 items: only h3's 30
-        dynamodb.query(**{"TableName": TABLE, **QUERIES[6]})  # an index: moto's own walk
+        dynamodb.query(**{"TableName": TABLE, **QUERIES[-1]})  # an index: moto's own walk
         assert walks == [180]
         dynamodb.scan(TableName=TABLE)  # other operations: untouched
         assert walks == [180, 180]
     assert dynamodb.query(**{"TableName": TABLE, **QUERIES[0]})["Count"] == 30
+
+
+def test_a_projection_of_top_level_scalars_is_picked_and_any_other_is_motos_own(
+    dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    projected: list[str] = []
+    original = moto_server._ORIGINAL_PROJECT
+
+    def counted(item: Any, expressions: list[list[str]]) -> Any:
+        projected.append(".".join(expressions[-1]))
+        return original(item, expressions)
+
+    with moto_server.installed(), monkeypatch.context() as spied:
+        spied.setattr(moto_server, "_ORIGINAL_PROJECT", counted)
+        assert dynamodb.query(**{"TableName": TABLE, **QUERIES[5]})["Count"] == 30
+        assert projected == []
+        dynamodb.query(**{"TableName": TABLE, **QUERIES[6]})  # a nested path
+        dynamodb.query(**{"TableName": TABLE, **QUERIES[7]})  # a map and a set
+    assert projected == ["meta.source"] * 30 + ["minutes"] * 30
